@@ -1,0 +1,84 @@
+"""Build Expotion models from a Hydra config, delegating everything that is plain MusicGen to audiocraft.
+
+Config keys added on top of a MusicGen LM config::
+
+    lm_model: expotion_lm
+    adaptor: {num_layers: null, max_frames: 1000}
+    fuser: {..., cross: [description], prefix: [visual]}
+    conditioners:
+      visual:
+        model: expotion_visual
+        expotion_visual: {modalities: [face, motion], face_dim: 768, motion_dim: 768,
+                          face_rank: 12, motion_rank: 12, frame_rate: 50}
+"""
+import typing as tp
+
+import omegaconf
+import torch
+from audiocraft.models import builders as audiocraft_builders
+from audiocraft.modules.conditioners import ConditioningProvider
+from audiocraft.utils.utils import dict_from_config
+
+from ..modules.adaptor import PrefixFuser
+from ..modules.visual_conditioner import VisualConditioner, VisualConditioningProvider
+from ..registry import VISUAL_CONDITIONER
+from .lm import ExpotionLM
+
+ProviderBuilder = tp.Callable[[int, omegaconf.DictConfig], ConditioningProvider]
+
+
+def visual_conditioner_names(cfg: omegaconf.DictConfig) -> tp.List[str]:
+    """Names of the conditioners of ``cfg`` whose model is ``expotion_visual``."""
+    conditioners = cfg.get("conditioners") or {}
+    return [str(name) for name, sub in conditioners.items()
+            if name != "args" and isinstance(sub, omegaconf.DictConfig) and sub.get("model") == VISUAL_CONDITIONER]
+
+
+def get_visual_conditioner_provider(output_dim: int, cfg: omegaconf.DictConfig,
+                                    base_builder: ProviderBuilder) -> ConditioningProvider:
+    """audiocraft's conditioner provider, plus the ``expotion_visual`` conditioners of ``cfg``.
+
+    Without visual conditioners this is exactly ``base_builder(output_dim, cfg)``.
+    """
+    names = visual_conditioner_names(cfg)
+    if not names:
+        return base_builder(output_dim, cfg)
+    base_cfg = cfg.copy()
+    omegaconf.OmegaConf.set_struct(base_cfg, False)
+    for name in names:
+        del base_cfg.conditioners[name]
+    provider = base_builder(output_dim, base_cfg)
+    conditioners = dict(provider.conditioners.items())
+    for name in names:
+        conditioners[name] = VisualConditioner(**dict_from_config(cfg.conditioners[name][VISUAL_CONDITIONER]))
+    return VisualConditioningProvider(conditioners, device=cfg.device)
+
+
+def get_prefix_fuser(cfg: omegaconf.DictConfig) -> PrefixFuser:
+    """The condition fuser of ``cfg.fuser``, with the ``prefix`` method for the visual condition."""
+    fuser_cfg = dict_from_config(cfg.fuser)
+    fuse2cond = {method: list(fuser_cfg.pop(method, None) or []) for method in PrefixFuser.FUSING_METHODS}
+    return PrefixFuser(fuse2cond=fuse2cond, **fuser_cfg)
+
+
+def get_expotion_lm(cfg: omegaconf.DictConfig, provider_builder: ProviderBuilder) -> ExpotionLM:
+    """Instantiate an :class:`ExpotionLM` from a MusicGen-style LM config with ``lm_model: expotion_lm``."""
+    kwargs = dict_from_config(cfg.transformer_lm)
+    kwargs.pop("q_modeling", None)
+    fuser = get_prefix_fuser(cfg)
+    kwargs["cross_attention"] = kwargs.get("cross_attention", False) or bool(fuser.fuse2cond["cross"])
+    guidance = cfg.classifier_free_guidance
+    adaptor = dict_from_config(cfg.get("adaptor") or {})
+    return ExpotionLM(
+        pattern_provider=audiocraft_builders.get_codebooks_pattern_provider(kwargs["n_q"], cfg.codebooks_pattern),
+        condition_provider=provider_builder(kwargs["dim"], cfg).to(cfg.device),
+        fuser=fuser,
+        adaptor_layers=adaptor.get("num_layers"),
+        max_frames=adaptor.get("max_frames", 1000),
+        cfg_dropout=guidance.training_dropout,
+        cfg_coef=guidance.inference_coef,
+        attribute_dropout=dict_from_config(cfg.attribute_dropout),
+        dtype=getattr(torch, cfg.dtype),
+        device=cfg.device,
+        **kwargs,
+    ).to(cfg.device)

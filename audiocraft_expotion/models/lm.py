@@ -1,0 +1,66 @@
+"""ExpotionLM: audiocraft's LMModel with the Expotion condition adaptor on its last L layers."""
+import typing as tp
+
+import torch
+from audiocraft.models.lm import LMModel
+from audiocraft.modules.codebooks_patterns import CodebooksPatternProvider
+from audiocraft.modules.conditioners import ConditioningProvider
+
+from ..modules.adaptor import AdaptedTransformerLayer, ConditionAdaptor, PrefixFuser
+from ..modules.visual_conditioner import VisualConditioner
+
+
+class ExpotionLM(LMModel):
+    """A MusicGen language model whose visual condition is fused by the condition adaptor.
+
+    Training, ``compute_predictions`` and streaming ``generate`` are audiocraft's, unchanged: the
+    visual condition reaches the adaptor through the ``prefix`` fuse method of :class:`PrefixFuser`.
+    All MusicGen parameters (embeddings, transformer, text conditioner, output heads) are frozen at
+    construction; only the adaptor and the visual conditioner's W_f / W_m train.
+
+    Args:
+        pattern_provider, condition_provider, fuser: as :class:`LMModel`; ``fuser`` must route one
+            :class:`VisualConditioner` with ``prefix``.
+        adaptor_layers: L, number of last decoder layers that get the adaptor; None = all layers,
+            as in CoCoMulla's released configuration (L = 48 for 48-layer MusicGen).
+        max_frames: longest visual prefix in LM frames (1000 = 20 s at 50 Hz).
+        **kwargs: :class:`LMModel` arguments (dim, num_heads, num_layers, ...).
+    """
+    def __init__(self, pattern_provider: CodebooksPatternProvider, condition_provider: ConditioningProvider,
+                 fuser: PrefixFuser, adaptor_layers: tp.Optional[int] = None, max_frames: int = 1000, **kwargs):
+        if not isinstance(fuser, PrefixFuser) or fuser.prefix_condition is None:
+            raise ValueError("ExpotionLM needs a PrefixFuser with the visual condition under 'prefix'.")
+        name = fuser.prefix_condition
+        conditioner = condition_provider.conditioners[name] if name in condition_provider.conditioners else None
+        if not isinstance(conditioner, VisualConditioner):
+            raise ValueError(f"The 'prefix' condition '{name}' must be a visual conditioner (model: expotion_visual).")
+        super().__init__(pattern_provider, condition_provider, fuser, layer_class=AdaptedTransformerLayer, **kwargs)
+        layers = self.transformer.layers
+        num_adapted = len(layers) if adaptor_layers is None else int(adaptor_layers)
+        if not 1 <= num_adapted <= len(layers):
+            raise ValueError(f"adaptor_layers must be in [1, {len(layers)}], got {adaptor_layers}.")
+        self.visual_condition = name
+        self.adaptor = ConditionAdaptor(self.dim, conditioner.joint_dim, num_adapted, max_frames)
+        self.adaptor.to(device=self.linears[0].weight.device)
+        self.adaptor.bind(layers[len(layers) - num_adapted:])
+        fuser.prefix_sink = self.adaptor.attach
+        self.freeze_base()
+
+    def is_trainable(self, parameter_name: str) -> bool:
+        """True for the adaptor's and the visual conditioner's parameters, False for MusicGen's."""
+        return parameter_name.startswith(("adaptor.", f"condition_provider.conditioners.{self.visual_condition}."))
+
+    def freeze_base(self) -> None:
+        """Freeze every MusicGen parameter, leave the adaptor and W_f / W_m trainable."""
+        for name, param in self.named_parameters():
+            param.requires_grad_(self.is_trainable(name))
+
+    def trainable_state_dict(self) -> tp.Dict[str, torch.Tensor]:
+        """The adaptor's and the visual conditioner's tensors only (what an Expotion checkpoint stores)."""
+        return {k: v for k, v in self.state_dict().items() if self.is_trainable(k)}
+
+    def parameter_counts(self) -> tp.Dict[str, tp.Union[int, float]]:
+        """Trainable and total parameter counts, and the trainable percentage."""
+        total = sum(p.numel() for p in self.parameters())
+        trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        return {"trainable": trainable, "total": total, "trainable_percent": 100. * trainable / total}

@@ -1,0 +1,179 @@
+"""Loading and saving Expotion models: MusicGen bases, random-weight presets and exported checkpoints.
+
+An exported Expotion model is a folder holding ``expotion_state_dict.bin``, a ``torch.save``d dict:
+
+- ``xp.cfg``: the Expotion LM config (a MusicGen LM config plus the ``expotion_lm`` keys);
+- ``base``: the base MusicGen, as a hub id (``facebook/musicgen-small``), a local MusicGen folder,
+  or a preset name (``tiny``);
+- ``adaptor_state``: the trained tensors only (adaptor + W_f / W_m), a few MB;
+- ``base_state``: for presets only (random weights have no other home), the full LM state.
+"""
+import logging
+import os
+import typing as tp
+from pathlib import Path
+
+import omegaconf
+import torch
+from audiocraft.models import builders as audiocraft_builders
+from audiocraft.models import loaders as audiocraft_loaders
+from audiocraft.models.encodec import CompressionModel
+
+from ..data.feature_io import atomic_write_bytes
+from ..registry import LM_MODEL, VISUAL_CONDITIONER, register
+from ..resources import load_preset, preset_names
+from .lm import ExpotionLM
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_NAME = "expotion_state_dict.bin"
+MUSICGEN_SHORT_NAMES = {"small": "facebook/musicgen-small", "medium": "facebook/musicgen-medium",
+                        "large": "facebook/musicgen-large"}
+
+
+class VisualSpec(tp.NamedTuple):
+    """What the visual side of a fresh Expotion model looks like (paper defaults)."""
+    modalities: tp.Tuple[str, ...] = ("face", "motion")
+    face_dim: int = 768
+    motion_dim: int = 768
+    face_rank: int = 12
+    motion_rank: int = 12
+    adaptor_layers: tp.Optional[int] = None
+    max_frames: int = 1000
+
+
+def is_expotion_checkpoint(name: str) -> bool:
+    return (Path(name) / CHECKPOINT_NAME).is_file()
+
+
+def with_expotion(cfg: omegaconf.DictConfig, spec: VisualSpec) -> omegaconf.DictConfig:
+    """A MusicGen LM config turned into an Expotion LM config with a fresh adaptor described by ``spec``."""
+    cfg = omegaconf.OmegaConf.create(omegaconf.OmegaConf.to_container(cfg, resolve=True))
+    cfg.lm_model = LM_MODEL
+    cfg.fuser.prefix = ["visual"]
+    cfg.conditioners.visual = {"model": VISUAL_CONDITIONER, VISUAL_CONDITIONER: {
+        "modalities": list(spec.modalities), "face_dim": spec.face_dim, "motion_dim": spec.motion_dim,
+        "face_rank": spec.face_rank, "motion_rank": spec.motion_rank, "frame_rate": 50}}
+    cfg.adaptor = {"num_layers": spec.adaptor_layers, "max_frames": spec.max_frames}
+    return cfg
+
+
+def without_expotion(cfg: omegaconf.DictConfig) -> omegaconf.DictConfig:
+    """The plain MusicGen LM config of an Expotion config (no adaptor, no visual conditioner)."""
+    cfg = omegaconf.OmegaConf.create(omegaconf.OmegaConf.to_container(cfg, resolve=True))
+    cfg.lm_model = "transformer_lm"
+    for name in [n for n, sub in cfg.conditioners.items()
+                 if isinstance(sub, omegaconf.DictConfig) and sub.get("model") == VISUAL_CONDITIONER]:
+        del cfg.conditioners[name]
+    cfg.fuser.pop("prefix", None)
+    cfg.pop("adaptor", None)
+    return cfg
+
+
+def set_device(cfg: omegaconf.DictConfig, device: str) -> None:
+    cfg.device = str(device)
+    cfg.dtype = "float32" if str(device) == "cpu" else "float16"
+
+
+def build_lm(cfg: omegaconf.DictConfig, frame_rate: float) -> ExpotionLM:
+    """Build the LM through audiocraft's own builder (with the Expotion registration active).
+
+    The visual conditioners' output rate is set to ``frame_rate``, the codec's token rate.
+    """
+    register()
+    for sub in cfg.conditioners.values():
+        if isinstance(sub, omegaconf.DictConfig) and sub.get("model") == VISUAL_CONDITIONER:
+            sub[VISUAL_CONDITIONER].frame_rate = float(frame_rate)
+    lm = audiocraft_builders.get_lm_model(cfg)
+    lm.cfg = cfg
+    return lm
+
+
+def load_base_state(lm: ExpotionLM, state: tp.Dict[str, torch.Tensor], source: str) -> None:
+    """Load a MusicGen state dict into an Expotion LM: only adaptor tensors may be missing."""
+    result = lm.load_state_dict(state, strict=False)
+    wrong = [k for k in result.missing_keys if not lm.is_trainable(k)]
+    if wrong or result.unexpected_keys:
+        raise RuntimeError(f"{source}: state dict does not match the Expotion LM (missing: {wrong[:5]}, "
+                           f"unexpected: {result.unexpected_keys[:5]}).")
+
+
+def _musicgen_package(name: str) -> tp.Dict[str, tp.Any]:
+    """audiocraft's LM checkpoint package of a MusicGen (hub id or local folder), with a clear offline error."""
+    try:
+        return audiocraft_loaders.load_lm_model_ckpt(name)
+    except Exception as exc:  # hub errors differ across huggingface_hub versions
+        offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false")
+        raise RuntimeError(
+            f"Could not load the MusicGen base model '{name}' ({type(exc).__name__}: {exc}). "
+            f"{'HF_HUB_OFFLINE is set and it is not in the cache. ' if offline else ''}"
+            "Pass a hub id with network access once (it is then cached), a local folder holding "
+            "state_dict.bin and compression_state_dict.bin, or the offline random-weight preset 'tiny'."
+        ) from exc
+
+
+def load_compression(base: str, cfg: omegaconf.DictConfig, device: str) -> tp.Optional[CompressionModel]:
+    """The codec of a base model: audiocraft's debug codec for presets, the MusicGen codec otherwise."""
+    if base in preset_names():
+        kind = cfg.get("compression_model")
+        if kind is None:
+            return None
+        if kind != "debug_32khz":
+            raise ValueError(f"Preset '{base}': unknown compression_model '{kind}'.")
+        return audiocraft_builders.get_debug_compression_model(device, sample_rate=32000)
+    return audiocraft_loaders.load_compression_model(base, device=device)
+
+
+def load_fresh(base: str, device: str, spec: VisualSpec = VisualSpec()
+               ) -> tp.Tuple[ExpotionLM, tp.Optional[CompressionModel]]:
+    """A MusicGen base (hub id, short name, local folder or preset) with a freshly initialised adaptor."""
+    base = MUSICGEN_SHORT_NAMES.get(base, base)
+    if base in preset_names():
+        cfg = load_preset(base)
+        set_device(cfg, device)
+        compression = load_compression(base, cfg, device)
+        frame_rate = compression.frame_rate if compression is not None else 50
+        return build_lm(cfg, frame_rate), compression
+    package = _musicgen_package(base)
+    cfg = with_expotion(omegaconf.OmegaConf.create(package["xp.cfg"]), spec)
+    set_device(cfg, device)
+    compression = load_compression(base, cfg, device)
+    lm = build_lm(cfg, compression.frame_rate)
+    load_base_state(lm, package["best_state"], base)
+    return lm, compression
+
+
+def save_checkpoint(folder: tp.Union[str, Path], lm: ExpotionLM, base: str) -> Path:
+    """Export ``lm`` (its config, adaptor tensors and base reference) to ``folder``, atomically."""
+    package = {"xp.cfg": omegaconf.OmegaConf.to_container(lm.cfg, resolve=True), "base": base,
+               "adaptor_state": {k: v.detach().cpu() for k, v in lm.trainable_state_dict().items()}}
+    if base in preset_names():
+        package["base_state"] = {k: v.detach().cpu() for k, v in lm.state_dict().items()}
+    path = Path(folder) / CHECKPOINT_NAME
+    atomic_write_bytes(path, lambda f: torch.save(package, f))
+    return path
+
+
+def load_checkpoint(folder: tp.Union[str, Path], device: str
+                    ) -> tp.Tuple[ExpotionLM, tp.Optional[CompressionModel], str]:
+    """Load an exported Expotion folder: rebuild the LM, load the base weights, then the adaptor."""
+    path = Path(folder) / CHECKPOINT_NAME
+    try:
+        package = torch.load(path, map_location="cpu", weights_only=False)
+        base = package["base"]
+        cfg = omegaconf.OmegaConf.create(package["xp.cfg"])
+        adaptor_state = package["adaptor_state"]
+    except Exception as exc:
+        raise RuntimeError(f"{path}: not a readable Expotion checkpoint ({type(exc).__name__}: {exc}).") from exc
+    set_device(cfg, device)
+    compression = load_compression(base, cfg, device)
+    lm = build_lm(cfg, compression.frame_rate if compression is not None else 50)
+    if "base_state" in package:
+        load_base_state(lm, package["base_state"], str(path))
+    else:
+        load_base_state(lm, _musicgen_package(base)["best_state"], base)
+    result = lm.load_state_dict(adaptor_state, strict=False)
+    if result.unexpected_keys or any(lm.is_trainable(k) for k in result.missing_keys):
+        raise RuntimeError(f"{path}: adaptor tensors do not match the model config "
+                           f"(unexpected: {result.unexpected_keys[:5]}).")
+    return lm, compression, base
