@@ -6,7 +6,7 @@ from audiocraft.models.genmodel import BaseGenModel
 from audiocraft.models.musicgen import MusicGen
 
 from ..data.feature_io import FeatureFile
-from ..modules.conditions import FeatureSequence, VisualCondition, with_visual
+from ..modules.conditions import FeatureSequence, VisualCondition, window_visual, with_visual
 from .lm import ExpotionLM
 from .loaders import MUSICGEN_SHORT_NAMES, VisualSpec, is_expotion_checkpoint, load_checkpoint, load_fresh
 
@@ -49,10 +49,18 @@ class ExpotionGen(MusicGen):
         BaseGenModel.__init__(self, name, compression_model, lm, max_duration)
         self.set_generation_params(duration=self.max_duration)
 
-    def set_generation_params(self, *args, extend_stride: tp.Optional[float] = None, **kwargs) -> None:
-        """As :meth:`MusicGen.set_generation_params`; ``extend_stride`` defaults to half the model window."""
+    def set_generation_params(self, *args, extend_stride: tp.Optional[float] = None,
+                              cfg_coef_visual: tp.Optional[float] = None, **kwargs) -> None:
+        """As :meth:`MusicGen.set_generation_params`, plus:
+
+        Args:
+            extend_stride: seconds between window starts for long videos (default: half a window).
+            cfg_coef_visual: guidance on the visual condition (see :meth:`ExpotionLM.generate`);
+                None keeps audiocraft's text-only guidance.
+        """
         stride = self.max_duration / 2 if extend_stride is None else extend_stride
         super().set_generation_params(*args, extend_stride=stride, **kwargs)
+        self.generation_params["cfg_coef_visual"] = cfg_coef_visual
 
     @staticmethod
     def get_pretrained(name: str = "facebook/musicgen-small", device: tp.Optional[str] = None,
@@ -109,9 +117,55 @@ class ExpotionGen(MusicGen):
         Returns:
             Audio ``[B, C, T]`` at ``self.sample_rate`` (and the tokens if asked).
         """
-        if self.duration > self.max_duration:
-            raise ValueError(f"duration={self.duration}s is longer than the model's window ({self.max_duration}s).")
         attributes = self.visual_attributes(descriptions, face, motion)
         tokens = self._generate_tokens(attributes, None, progress)
         audio = self.generate_audio(tokens)
         return (audio, tokens) if return_tokens else audio
+
+    def window_frames(self, duration: float) -> tp.List[tp.Tuple[int, int]]:
+        """LM frame ranges ``[start, end)`` of the generation windows for ``duration`` seconds.
+
+        Windows last ``max_duration`` and start every ``extend_stride`` seconds; each continues the
+        previous one from its overlap (audiocraft's extend-stride idea), the last one ends at ``duration``.
+        """
+        total = int(duration * self.frame_rate)
+        window = int(self.max_duration * self.frame_rate)
+        stride = int(self.extend_stride * self.frame_rate)
+        spans, start = [], 0
+        while True:
+            end = min(start + window, total)
+            spans.append((start, end))
+            if end >= total:
+                return spans
+            start += stride
+
+    def window_spans(self, duration: float) -> tp.List[tp.Tuple[float, float]]:
+        """The generation windows of :meth:`window_frames`, in seconds."""
+        return [(start / self.frame_rate, end / self.frame_rate) for start, end in self.window_frames(duration)]
+
+    def _window_attributes(self, attributes, start: int, length: int):
+        name = self.lm.visual_condition
+        return [with_visual(attr, name, window_visual(attr.visual[name], self.frame_rate, start, length))
+                for attr in attributes]
+
+    def _generate_tokens(self, attributes, prompt_tokens: tp.Optional[torch.Tensor],
+                         progress: bool = False) -> torch.Tensor:
+        """Tokens ``[B, K, T]`` for ``self.duration`` seconds, in windows that each see their own video span."""
+        windows = self.window_frames(self.duration)
+        if len(windows) > 1 and prompt_tokens is not None:
+            raise ValueError("Audio prompts are supported only when the duration fits in one window.")
+        total = windows[-1][1]
+        tokens: tp.Optional[torch.Tensor] = None
+        for start, end in windows:
+            prompt = prompt_tokens if tokens is None else tokens[:, :, start:]
+
+            def callback(generated: int, to_generate: int, offset: int = start) -> None:
+                if self._progress_callback is not None:
+                    self._progress_callback(offset + generated, total)
+                elif progress:
+                    print(f"{offset + generated: 6d} / {total: 6d}", end="\r")
+            with self.autocast:
+                generated = self.lm.generate(prompt, self._window_attributes(attributes, start, end - start),
+                                             callback=callback, max_gen_len=end - start, **self.generation_params)
+            tokens = generated if tokens is None else torch.cat([tokens[:, :, :start], generated], dim=-1)
+        return tokens

@@ -44,7 +44,47 @@ class ExpotionLM(LMModel):
         self.adaptor.to(device=self.linears[0].weight.device)
         self.adaptor.bind(layers[len(layers) - num_adapted:])
         fuser.prefix_sink = self.adaptor.attach
+        self._visual_guidance: tp.Optional[tp.Tuple[float, float]] = None
         self.freeze_base()
+
+    @torch.no_grad()
+    def generate(self, *args, cfg_coef_visual: tp.Optional[float] = None, **kwargs) -> torch.Tensor:
+        """:meth:`LMModel.generate`, with optional separate guidance on the visual condition.
+
+        Without ``cfg_coef_visual`` this is audiocraft's classifier-free guidance on the text, the
+        visual condition being present in both branches (as in the paper). With it, three branches
+        are combined: ``uncond + a * (text_only - uncond) + b * (full - text_only)`` where
+        ``a = cfg_coef``, ``b = cfg_coef_visual``, ``text_only`` has a null visual condition (it is
+        the frozen MusicGen) and ``uncond`` has null text and null visual conditions.
+        """
+        if cfg_coef_visual is None:
+            return super().generate(*args, **kwargs)
+        text_coef = self.cfg_coef if kwargs.get("cfg_coef") is None else kwargs["cfg_coef"]
+        if text_coef == 0 or kwargs.get("two_step_cfg") or (self.two_step_cfg and kwargs.get("two_step_cfg") is None):
+            raise ValueError("Visual guidance needs cfg_coef != 0 and two_step_cfg=False.")
+        self._visual_guidance = (float(text_coef), float(cfg_coef_visual))
+        try:
+            return super().generate(*args, **kwargs)
+        finally:
+            self._visual_guidance = None
+
+    def forward(self, sequence: torch.Tensor, conditions, condition_tensors=None, stage: int = -1) -> torch.Tensor:
+        """:meth:`LMModel.forward`; during visually guided generation, the CFG batch ``[cond; null]``
+        (2B) is evaluated as three branches and returned as ``[C'; U']`` such that audiocraft's
+        ``U' + a (C' - U')`` is the three-branch guidance of :meth:`generate`."""
+        if self._visual_guidance is None or not condition_tensors:
+            return super().forward(sequence, conditions, condition_tensors, stage)
+        text_coef, visual_coef = self._visual_guidance
+        B = sequence.shape[0] // 2
+        cond, null = torch.arange(B, device=sequence.device), torch.arange(B, 2 * B, device=sequence.device)
+        order = torch.cat([cond, cond, null])  # full, text only, unconditional
+        tensors = {k: (v[0][order], v[1][order]) for k, v in condition_tensors.items()}
+        joint, mask = tensors[self.visual_condition]
+        keep = torch.zeros(3 * B, device=joint.device, dtype=joint.dtype)
+        keep[:B] = 1
+        tensors[self.visual_condition] = (joint * keep[:, None, None], mask * keep[:, None].to(mask.dtype))
+        full, text_only, uncond = super().forward(sequence[order], conditions, tensors, stage).split(B)
+        return torch.cat([text_only + (visual_coef / text_coef) * (full - text_only), uncond])
 
     def is_trainable(self, parameter_name: str) -> bool:
         """True for the adaptor's and the visual conditioner's parameters, False for MusicGen's."""

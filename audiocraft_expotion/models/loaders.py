@@ -47,7 +47,7 @@ def is_expotion_checkpoint(name: str) -> bool:
 
 
 def with_expotion(cfg: omegaconf.DictConfig, spec: VisualSpec) -> omegaconf.DictConfig:
-    """A MusicGen LM config turned into an Expotion LM config with a fresh adaptor described by ``spec``."""
+    """A MusicGen (or Expotion) LM config turned into an Expotion LM config with the adaptor of ``spec``."""
     cfg = omegaconf.OmegaConf.create(omegaconf.OmegaConf.to_container(cfg, resolve=True))
     cfg.lm_model = LM_MODEL
     cfg.fuser.prefix = ["visual"]
@@ -129,7 +129,7 @@ def load_fresh(base: str, device: str, spec: VisualSpec = VisualSpec()
     """A MusicGen base (hub id, short name, local folder or preset) with a freshly initialised adaptor."""
     base = MUSICGEN_SHORT_NAMES.get(base, base)
     if base in preset_names():
-        cfg = load_preset(base)
+        cfg = with_expotion(load_preset(base), spec)
         set_device(cfg, device)
         compression = load_compression(base, cfg, device)
         frame_rate = compression.frame_rate if compression is not None else 50

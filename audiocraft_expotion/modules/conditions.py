@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import torch
 from audiocraft.modules.conditioners import ConditioningAttributes
 
+from .temporal import interpolate_features, num_target_frames
+
 MODALITIES: tp.Tuple[str, ...] = ("face", "motion")
 
 
@@ -110,3 +112,28 @@ def nullify_visual(condition: VisualCondition) -> VisualCondition:
             return None
         return FeatureSequence(seq.features[:, :1] * 0, torch.zeros_like(seq.lengths), list(seq.fps))
     return VisualCondition(face=null(condition.face), motion=null(condition.motion))
+
+
+def _window_modality(seq: FeatureSequence, frame_rate: float, start: int, length: int) -> FeatureSequence:
+    items = []
+    for i in range(seq.features.shape[0]):
+        n = int(seq.lengths[i])
+        total = num_target_frames(n, seq.fps[i], frame_rate) if n else 0
+        resampled = interpolate_features(seq.features[i, :n], seq.fps[i], frame_rate, total) if total else None
+        window = resampled[start:start + length] if resampled is not None else seq.features.new_zeros(0, 0)
+        if window.shape[0] == 0:  # the video ended before this window: null for this item
+            window = seq.features.new_zeros(1, seq.features.shape[-1])
+            items.append(FeatureSequence(window[None], torch.zeros(1, dtype=torch.long), [frame_rate]))
+        else:
+            items.append(FeatureSequence.single(window, frame_rate))
+    return _collate_modality(items)
+
+
+def window_visual(condition: VisualCondition, frame_rate: float, start: int, length: int) -> VisualCondition:
+    """The part of ``condition`` covering LM frames ``[start, start + length)`` at ``frame_rate``.
+
+    Each modality is first resampled to ``frame_rate`` (eq. 1), so a window starts exactly at its
+    frame: frame ``j`` of the window is time ``(start + j) / frame_rate`` of the video.
+    """
+    return VisualCondition(**{m: _window_modality(s, frame_rate, start, length) if s is not None else None
+                              for m, s in condition._asdict().items()})

@@ -1,0 +1,1 @@
+"""Dora grids of audiocraft-expotion (installed as ``audiocraft_expotion.grids``)."""

@@ -1,0 +1,41 @@
+"""audiocraft-expotion: an audiocraft plugin for music that follows facial expressions and motion.
+
+audiocraft 1.3.0 pins torch 2.1 and xformers < 0.0.23, which no longer install: install it with
+``pip install --no-deps audiocraft==1.3.0`` (the README's setup command does) and this package
+brings audiocraft's runtime dependencies itself, on a matched torch 2.11 stack.
+"""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+ROOT = Path(__file__).parent
+
+TORCH_STACK = ["torch==2.11.0", "torchaudio==2.11.0", "torchvision==0.26.0"]
+# audiocraft itself is installed with --no-deps (see the module docstring); these are its runtime needs.
+AUDIOCRAFT_RUNTIME = [
+    "xformers==0.0.35", "av>=12", "einops", "flashy>=0.0.2", "hydra-core>=1.3",
+    "hydra_colorlog", "julius", "num2words", "sentencepiece", "spacy>=3.6.1", "huggingface_hub", "tqdm",
+    "transformers>=4.31", "librosa", "torchmetrics", "encodec", "protobuf", "dora-search>=0.1.12",
+    "treetable", "submitit", "soundfile", "numpy>=2",
+]
+PLUGIN = ["omegaconf>=2.3", "matplotlib"]
+
+
+def config_files():
+    return [str(p.relative_to(ROOT / "config")) for p in (ROOT / "config").rglob("*.yaml")]
+
+
+setup(
+    name="audiocraft-expotion",
+    version="0.1.0",
+    description="Expotion for audiocraft: music generation controlled by facial expressions, motion and text.",
+    long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["audiocraft_expotion", "audiocraft_expotion.*"])
+    + ["audiocraft_expotion.grids", "audiocraft_expotion.config"],
+    package_dir={"audiocraft_expotion.grids": "grids", "audiocraft_expotion.config": "config"},
+    package_data={"audiocraft_expotion.config": config_files()},
+    install_requires=TORCH_STACK + AUDIOCRAFT_RUNTIME + PLUGIN,
+    extras_require={"test": ["pytest>=8"]},
+)
