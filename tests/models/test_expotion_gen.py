@@ -6,7 +6,7 @@ from audiocraft.modules.conditioners import ConditioningAttributes
 
 from audiocraft_expotion.data.feature_io import FeatureFile
 from audiocraft_expotion.models.expotion_gen import ExpotionGen
-from audiocraft_expotion.models.loaders import save_checkpoint, without_expotion
+from audiocraft_expotion.models.loaders import export_model, without_expotion
 
 DESCRIPTIONS = ["energetic drums", "soft strings"]
 
@@ -118,7 +118,7 @@ def test_export_then_get_pretrained_reproduces_the_model(model, tmp_path):
     open_gates(model, 0.7)
     with torch.no_grad():
         model.lm.adaptor.h0.add_(0.1)
-    save_checkpoint(tmp_path / "exported", model.lm, base="tiny")
+    export_model(tmp_path / "exported", model.lm, base="tiny")
     loaded = ExpotionGen.get_pretrained(str(tmp_path / "exported"), device="cpu")
     codes = torch.randint(0, model.lm.card, (2, model.lm.num_codebooks, 12))
     attributes = model.visual_attributes(DESCRIPTIONS, features(1, 5), features(1, 24))

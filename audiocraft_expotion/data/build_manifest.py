@@ -1,0 +1,204 @@
+"""Build a video-music manifest (audiocraft ``egs`` style) from clips and their feature files.
+
+    python -m audiocraft_expotion.data.build_manifest CLIPS_DIR --features FEATURES_DIR --out egs/NAME \\
+        [--captions captions.jsonl] [--face-extractor marlin] [--motion-extractor synchformer] \\
+        [--split train=0.9,valid=0.1] [--seed 0] [--tolerance 0.25] [--skip-bad]
+
+Clips are audio files (.wav, .flac, .mp3, ...) or videos (.mp4, ...) found under ``CLIPS_DIR``; a clip
+is named by its file stem, which must be unique. The features of clip ``owl`` are the files
+``FEATURES_DIR/owl.<extractor>.npz``. ``captions.jsonl`` has one ``{"clip": "owl", "description": "..."}``
+line per clip (``clip`` may also be the file name). Output, all written atomically::
+
+    OUT/clips/owl.wav     audio: extracted from the video (32 kHz mono, cached) or a link to the audio file
+    OUT/clips/owl.json    clip metadata (see clip_info): prompts and feature files by extractor
+    OUT/<split>/data.jsonl  audiocraft AudioMeta entries, one per clip of the split
+
+Every clip is validated (:mod:`clip_check`) before anything is written to the splits; if a clip has
+problems, all problems are reported by clip and file and the command exits with status 1, unless
+``--skip-bad`` drops those clips (the report is still printed).
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+import typing as tp
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiocraft.data.audio import audio_info
+from audiocraft.data.audio_dataset import DEFAULT_EXTS, AudioMeta, save_audio_meta
+
+from .audio_track import VIDEO_EXTS, extract_audio_track
+from .clip_check import DEFAULT_TOLERANCE, ClipCheckError, ClipReport, check_clip, check_widths, format_report
+from .clip_info import ClipInfo, clip_info_path, relative_to_info, save_clip_info
+from .feature_io import FEATURE_SUFFIX
+from .splits import assign_splits, parse_splits
+
+NO_EXTRACTOR = "none"
+
+
+@dataclass
+class Manifest:
+    """What :func:`build_manifest` wrote: the clips of each split and the report of every clip."""
+    splits: tp.Dict[str, tp.List[AudioMeta]]
+    reports: tp.List[ClipReport]
+
+
+def find_clips(clips_dir: Path) -> tp.Dict[str, tp.List[Path]]:
+    """Audio and video files under ``clips_dir``, by stem (a stem with several files is ambiguous)."""
+    exts = set(DEFAULT_EXTS) | set(VIDEO_EXTS)
+    clips: tp.Dict[str, tp.List[Path]] = {}
+    for path in sorted(clips_dir.rglob("*")):
+        if path.is_file() and path.suffix.lower() in exts and not path.name.startswith("."):
+            clips.setdefault(path.stem, []).append(path)
+    return clips
+
+
+def load_captions(path: Path) -> tp.Dict[str, str]:
+    """``{clip stem: description}`` from a jsonl file of ``{"clip": ..., "description": ...}`` lines."""
+    captions = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            captions[Path(entry["clip"]).stem] = str(entry["description"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: expected {{\"clip\": ..., \"description\": ...}} ({exc}).") from exc
+    return captions
+
+
+def link_audio(source: Path, target: Path) -> Path:
+    """Make ``target`` a symbolic link to the audio file ``source`` (atomically replacing ``target``)."""
+    if target.absolute() == source.absolute():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".tmp{os.getpid()}.{target.name}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(source.absolute(), tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def save_audio_meta_atomic(path: Path, meta: tp.List[AudioMeta]) -> None:
+    """audiocraft's ``save_audio_meta``, written to a temporary file that then replaces ``path``."""
+    tmp = path.with_name(f".tmp{os.getpid()}.{path.name}")  # keeps the .gz ending: same compression
+    try:
+        save_audio_meta(tmp, meta)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def find_features(name: str, features_dir: Path, extractors: tp.Sequence[str]) -> tp.Dict[str, Path]:
+    """Feature files ``<name>.<extractor>.npz`` of a clip: those found, and the expected path of the
+    required ``extractors`` (so that a missing one is reported by its file name)."""
+    found = {path.name[len(name) + 1:-len(FEATURE_SUFFIX)]: path
+             for path in sorted(features_dir.glob(f"{glob.escape(name)}.*{FEATURE_SUFFIX}"))}
+    return {**{e: features_dir / f"{name}.{e}{FEATURE_SUFFIX}" for e in extractors}, **found}
+
+
+def prepare_clip(name: str, files: tp.List[Path], features_dir: Path, extractors: tp.Sequence[str],
+                 audio_dir: Path, captions: tp.Optional[tp.Dict[str, str]],
+                 sample_rate: int) -> tp.Tuple[tp.Optional[AudioMeta], tp.List[str]]:
+    """Write the audio and json of one clip into ``audio_dir``; its ``AudioMeta`` (None on failure) and problems."""
+    if len(files) > 1:
+        return None, [f"{files[0]}: clip name '{name}' is ambiguous, also used by {[str(f) for f in files[1:]]}."]
+    source = files[0]
+    problems = []
+    try:
+        if source.suffix.lower() in VIDEO_EXTS:
+            audio = extract_audio_track(source, audio_dir / f"{name}.wav", sample_rate)
+        else:
+            audio = link_audio(source, audio_dir / source.name)
+        file_info = audio_info(audio)
+    except Exception as exc:  # PyAV / soundfile raise many types; any of them makes this clip bad
+        return None, [f"{source}: cannot read the audio ({exc})."]
+    info_path = clip_info_path(audio)
+    description = None
+    if captions is not None:
+        description = captions.get(name)
+        if description is None:
+            problems.append(f"{source}: no caption for clip '{name}' in the captions file.")
+    features = {extractor: relative_to_info(info_path, path)
+                for extractor, path in find_features(name, features_dir, extractors).items()}
+    save_clip_info(info_path, ClipInfo(name=name, features=features, description=description, source=str(source)))
+    return AudioMeta(str(audio.absolute()), file_info.duration, file_info.sample_rate), problems
+
+
+def build_manifest(clips_dir: tp.Union[str, Path], features_dir: tp.Union[str, Path], out: tp.Union[str, Path],
+                   captions: tp.Optional[tp.Union[str, Path]] = None, face_extractor: str = "marlin",
+                   motion_extractor: str = "synchformer", splits: str = "train=0.9,valid=0.1", seed: int = 0,
+                   tolerance: float = DEFAULT_TOLERANCE, skip_bad: bool = False,
+                   audio_dir: tp.Optional[tp.Union[str, Path]] = None, sample_rate: int = 32000) -> Manifest:
+    """Scan, prepare and validate the clips, then write ``out/<split>/data.jsonl``.
+
+    An extractor named ``"none"`` is not required. Raises :class:`ClipCheckError` (listing every
+    problem) if some clip is bad and ``skip_bad`` is False; nothing is written to the splits then.
+    """
+    clips_dir, features_dir, out = Path(clips_dir), Path(features_dir), Path(out)
+    for folder in (clips_dir, features_dir):
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: folder does not exist.")
+    fractions = parse_splits(splits)
+    audio_dir = Path(audio_dir) if audio_dir is not None else out / "clips"
+    caption_map = load_captions(Path(captions)) if captions is not None else None
+    extractors = [e for e in (face_extractor, motion_extractor) if e != NO_EXTRACTOR]
+
+    reports, metas = [], {}
+    for name, files in find_clips(clips_dir).items():
+        meta, problems = prepare_clip(name, files, features_dir, extractors, audio_dir, caption_map, sample_rate)
+        report = check_clip(meta, extractors, tolerance) if meta is not None else ClipReport(name)
+        report.problems[:0] = problems
+        reports.append(report)
+        metas[name] = meta
+    if not reports:
+        raise FileNotFoundError(f"{clips_dir}: no audio or video clips found.")
+    check_widths(reports)
+    good = [r.name for r in reports if r.ok]
+    if len(good) < len(reports) and not skip_bad:
+        raise ClipCheckError(reports)
+    split_names = assign_splits(good, fractions, seed)
+    manifest = Manifest({split: [metas[n] for n in names] for split, names in split_names.items()}, reports)
+    for split, split_meta in manifest.splits.items():
+        (out / split).mkdir(parents=True, exist_ok=True)
+        save_audio_meta_atomic(out / split / "data.jsonl", split_meta)
+    return manifest
+
+
+def main(argv: tp.Optional[tp.List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.data.build_manifest",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("clips_dir", help="folder of the clips (audio files or videos)")
+    parser.add_argument("--features", required=True, help="folder of the feature files <clip>.<extractor>.npz")
+    parser.add_argument("--out", required=True, help="output folder, e.g. egs/NAME")
+    parser.add_argument("--captions", help="jsonl of {\"clip\": ..., \"description\": ...} generated captions")
+    parser.add_argument("--face-extractor", default="marlin", help=f"required face features ('{NO_EXTRACTOR}': none)")
+    parser.add_argument("--motion-extractor", default="synchformer",
+                        help=f"required motion features ('{NO_EXTRACTOR}': none)")
+    parser.add_argument("--split", default="train=0.9,valid=0.1", help="splits and fractions")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random split")
+    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+                        help="seconds the features may fall short of the audio at either end")
+    parser.add_argument("--skip-bad", action="store_true", help="drop bad clips (reported) instead of failing")
+    parser.add_argument("--audio-dir", help="where clip audio and json go (default: OUT/clips)")
+    parser.add_argument("--sample-rate", type=int, default=32000, help="sample rate of audio extracted from videos")
+    args = parser.parse_args(argv)
+    try:
+        manifest = build_manifest(args.clips_dir, args.features, args.out, args.captions, args.face_extractor,
+                                  args.motion_extractor, args.split, args.seed, args.tolerance, args.skip_bad,
+                                  args.audio_dir, args.sample_rate)
+    except (ValueError, OSError) as exc:  # ClipCheckError is a ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not all(r.ok for r in manifest.reports):
+        print(f"skipped bad clips (--skip-bad). {format_report(manifest.reports)}", file=sys.stderr)
+    for split, meta in manifest.splits.items():
+        total = sum(m.duration for m in meta)
+        print(f"{split}: {len(meta)} clips, {total:.1f} s -> {Path(args.out) / split / 'data.jsonl'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Export a trained Expotion XP to a folder that ``ExpotionGen.get_pretrained(OUT_DIR)`` loads.
+
+    python -m audiocraft_expotion.export SIG_OR_PATH OUT_DIR [--last]
+
+SIG_OR_PATH is a dora XP signature, an XP folder or a ``checkpoint.th``. The export holds the
+config, the trained adaptor tensors (best state by default) and the name of the frozen MusicGen
+base; the base weights are not copied (they load from the hub / local folder named there).
+"""
+import argparse
+import sys
+import typing as tp
+from pathlib import Path
+
+import omegaconf
+import torch
+
+from .models.loaders import save_checkpoint
+from .solvers.expotion import base_model_name
+
+CHECKPOINT_FILE = "checkpoint.th"
+
+
+def find_checkpoint(sig_or_path: str) -> Path:
+    """The ``checkpoint.th`` of a signature, XP folder or file; clear error when there is none."""
+    path = Path(sig_or_path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        candidate = path / CHECKPOINT_FILE
+    else:
+        from .train import main
+        candidate = main.get_xp_from_sig(sig_or_path).folder / CHECKPOINT_FILE
+    if not candidate.is_file():
+        raise FileNotFoundError(f"{candidate}: no checkpoint (has the XP trained for one epoch?).")
+    return candidate
+
+
+def adaptor_state(cfg: omegaconf.DictConfig, model_state: tp.Dict[str, torch.Tensor]) -> tp.Dict[str, torch.Tensor]:
+    """The solver's trainable state (keys ``adaptor.*``, ``visual.*``) under the LM's parameter names."""
+    visual = cfg.fuser.prefix[0]
+    prefixes = {"adaptor.": "adaptor.", "visual.": f"condition_provider.conditioners.{visual}."}
+    renamed = {}
+    for key, value in model_state.items():
+        head = next((p for p in prefixes if key.startswith(p)), None)
+        if head is None:
+            raise ValueError(f"Unexpected tensor '{key}' in the checkpoint's trainable state.")
+        renamed[prefixes[head] + key[len(head):]] = value
+    return renamed
+
+
+def export(sig_or_path: str, out_dir: tp.Union[str, Path], use_best: bool = True) -> Path:
+    """Write ``out_dir/expotion_state_dict.bin`` from an XP checkpoint; returns its path."""
+    checkpoint = find_checkpoint(sig_or_path)
+    package = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    cfg = omegaconf.OmegaConf.create(package["xp.cfg"])
+    base = base_model_name(cfg)
+    if base is None:
+        raise ValueError(f"{checkpoint}: the XP has no MusicGen base (expotion.base / continue_from), "
+                         "so its frozen weights cannot be found again.")
+    state = package["best_state"]["model"] if use_best and package.get("best_state") else package["model"]
+    return save_checkpoint(out_dir, cfg, adaptor_state(cfg, state), base)
+
+
+def main(argv: tp.Optional[tp.List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("xp", help="dora signature, XP folder or checkpoint.th")
+    parser.add_argument("out_dir")
+    parser.add_argument("--last", action="store_true", help="export the last state instead of the best one")
+    args = parser.parse_args(argv)
+    try:
+        path = export(args.xp, args.out_dir, use_best=not args.last)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Exported to {path}; load it with ExpotionGen.get_pretrained('{args.out_dir}').")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Loading an Expotion model for generation and generating music for a whole video."""
+import math
+import typing as tp
+
+import torch
+from audiocraft.data.audio_utils import normalize_audio
+from tqdm import tqdm
+
+from ..data.feature_io import FeatureFile
+from ..features import Extractor
+from ..models.expotion_gen import ExpotionGen
+from ..models.loaders import VisualSpec
+from ..resources import preset_names
+
+# Fresh weights (presets, new adaptors) are drawn from this seed, so every run gets the same model.
+FRESH_WEIGHTS_SEED = 0
+
+
+def load_model(name: str, extractors: tp.Mapping[str, Extractor], device: tp.Optional[str] = None) -> ExpotionGen:
+    """``ExpotionGen.get_pretrained(name)``; a fresh adaptor gets the modalities and widths of ``extractors``."""
+    spec = VisualSpec(modalities=tuple(extractors), **{f"{m}_dim": ex.dim for m, ex in extractors.items()})
+    with torch.random.fork_rng():
+        torch.manual_seed(FRESH_WEIGHTS_SEED)
+        return ExpotionGen.get_pretrained(name, device=device, spec=spec)
+
+
+def untrained_notice(model: ExpotionGen, name: str) -> tp.Optional[str]:
+    """A warning for the user when the music does not come from a trained Expotion model, else None."""
+    if name in preset_names():
+        return (f"NOTE: '{name}' is a random-weight preset: this model is UNTRAINED and its music is noise. "
+                "Pass --model with an exported Expotion model folder for real music.")
+    if model.is_untrained:
+        return ("NOTE: the Expotion adaptor of this model is untrained (all gates are 0): the music follows "
+                "the text prompt only, not the video.")
+    return None
+
+
+def generate_music(model: ExpotionGen, prompt: str, features: tp.Mapping[str, FeatureFile], duration: float,
+                   seed: int = 0, cfg_text: float = 3., cfg_visual: tp.Optional[float] = None,
+                   progress: bool = True) -> torch.Tensor:
+    """Music for ``duration`` seconds of a video, peak-normalised.
+
+    Tokens are generated up to the first frame boundary at or after ``duration`` (the model windows
+    long durations itself) and the audio is cut to ``round(duration * sample_rate)`` samples.
+    The same ``seed`` gives the same music; the global RNG state is left untouched.
+
+    Returns:
+        ``float32 [C, S]`` audio at ``model.sample_rate``, sample 0 at clip time 0.
+    """
+    num_tokens = math.ceil(duration * model.frame_rate - 1e-6)
+    model.set_generation_params(duration=num_tokens / model.frame_rate, cfg_coef=cfg_text,
+                                cfg_coef_visual=cfg_visual)
+    with tqdm(total=num_tokens, desc="music", unit="token", disable=not progress) as bar:
+        def advance(generated: int, total: int) -> None:  # total counts the codebook delay steps too
+            bar.total = total
+            bar.update(generated - bar.n)
+        model.set_custom_progress_callback(advance)
+        try:
+            with torch.random.fork_rng():
+                torch.manual_seed(seed)
+                wav = model.generate_with_video([prompt], face=features.get("face"), motion=features.get("motion"))
+        finally:
+            model.set_custom_progress_callback(None)
+    wav = wav[0, :, :round(duration * model.sample_rate)].float().cpu()
+    return normalize_audio(wav, strategy="peak")

@@ -1,0 +1,173 @@
+"""ExpotionSolver: audiocraft's MusicGenSolver training only the condition adaptor of a frozen MusicGen.
+
+What changes from MusicGenSolver:
+
+- the LM is built from an ``expotion_lm`` config (through the registry) and the frozen MusicGen
+  base weights are loaded in :meth:`build_model`: from ``continue_from=//pretrained/<musicgen>``
+  or ``expotion.base`` (a hub id, short name or local MusicGen folder); with neither, the base
+  stays random (debug runs);
+- the optimizer only sees the trainable tensors (adaptor, W_f, W_m);
+- checkpoints, best state and EMA hold only those tensors (``trainable``) and the config, never
+  the 0.3–3.3 B frozen parameters; resuming reloads the base, then the checkpoint;
+- the datasets are video–music datasets (:func:`build_expotion_dataset`) cut at the same span
+  for audio and features;
+- the generate stage writes, per clip, ``samples/epoch_NNN/<clip>.wav`` with a ``.json`` of its
+  prompt, and ``<clip>.mp4``, the clip's video with the generated music, when the clip came from a
+  video and the segment starts at its beginning (no ffmpeg binary needed).
+"""
+import json
+import logging
+import typing as tp
+from pathlib import Path
+
+import flashy
+import omegaconf
+import soundfile
+import torch
+from torch import nn
+from audiocraft.solvers import builders
+from audiocraft.solvers.musicgen import MusicGenSolver
+from audiocraft.utils.utils import dict_from_config, get_loader
+
+from ..data.feature_io import atomic_write_bytes
+from ..data.video_music_dataset import ExpotionInfo, build_expotion_dataset
+from ..models.lm import ExpotionLM
+from ..models.loaders import MUSICGEN_SHORT_NAMES, base_state, load_base_state
+
+logger = logging.getLogger(__name__)
+PRETRAINED_PREFIX = "//pretrained/"
+SPLITS = ("train", "valid", "evaluate", "generate")
+
+
+def base_model_name(cfg: omegaconf.DictConfig) -> tp.Optional[str]:
+    """The frozen MusicGen of an XP: ``continue_from=//pretrained/NAME`` or ``expotion.base``, else None."""
+    continue_from = cfg.get("continue_from") or ""
+    name = continue_from[len(PRETRAINED_PREFIX):] if continue_from.startswith(PRETRAINED_PREFIX) else None
+    name = name or cfg.expotion.get("base")
+    return MUSICGEN_SHORT_NAMES.get(name, name) if name else None
+
+
+class ExpotionSolver(MusicGenSolver):
+    """Trains the Expotion condition adaptor on a frozen MusicGen (see the module docstring)."""
+    model: ExpotionLM
+
+    def build_model(self) -> None:
+        # audiocraft registers the stateful / best-state / EMA source "model"; its source here is a
+        # ModuleDict of the trainable modules only (adaptor, W_f, W_m), sharing their parameters.
+        super().build_model()
+        base = base_model_name(self.cfg)
+        if base is not None:
+            load_base_state(self.model, base_state(base), base)
+            self.logger.info("Loaded frozen MusicGen base weights from %s", base)
+        else:
+            self.logger.warning("No MusicGen base (continue_from=//pretrained/... or expotion.base): "
+                                "the frozen LM has random weights.")
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = builders.get_optimizer(params, self.cfg.optim)
+        self.lr_scheduler = builders.get_lr_scheduler(self.optimizer, self.cfg.schedule, self.total_updates)
+        counts = self.model.parameter_counts()
+        self.logger.info("Trainable parameters: %d of %d (%.2f %%)", counts["trainable"], counts["total"],
+                         counts["trainable_percent"])
+
+    def _trainable_modules(self) -> nn.ModuleDict:
+        if not isinstance(self.model, ExpotionLM):
+            raise ValueError(f"solver=expotion needs lm_model: expotion_lm, got '{self.cfg.lm_model}'.")
+        name = self.model.visual_condition
+        return nn.ModuleDict({"adaptor": self.model.adaptor,
+                              "visual": self.model.condition_provider.conditioners[name]})
+
+    def register_stateful(self, *args: str, write_only: bool = False) -> None:
+        if "model" in args:
+            self.trainable = self._trainable_modules()
+            self.stateful.register("model", self.trainable, write_only)
+        super().register_stateful(*[a for a in args if a != "model"], write_only=write_only)
+
+    def register_ema(self, *args: str) -> None:
+        super().register_ema(*args)
+        if "model" in self._ema_sources:
+            self._ema_sources["model"] = self._trainable_modules()
+
+    def state_dict(self) -> dict:
+        """The checkpoint; its config is a plain dict, so ``torch.load(weights_only=True)`` (the default
+        of torch >= 2.6, used by audiocraft when resuming) accepts it."""
+        state = super().state_dict()
+        state["xp.cfg"] = omegaconf.OmegaConf.to_container(state["xp.cfg"], resolve=True)
+        return state
+
+    def run_epoch(self) -> None:
+        super().run_epoch()
+        self.check_ranks_in_sync()
+
+    def check_ranks_in_sync(self) -> float:
+        """Raise unless every process holds the same trainable weights (gradients were averaged); returns
+        the weights' checksum, logged each epoch."""
+        checksum = sum(p.detach().double().sum() * (i + 1) for i, p in enumerate(self.trainable.parameters()))
+        checksums = checksum.detach()[None]
+        if flashy.distrib.is_distributed():  # gather on the model's device (NCCL needs CUDA tensors)
+            gathered = [torch.zeros_like(checksum) for _ in range(flashy.distrib.world_size())]
+            torch.distributed.all_gather(gathered, checksum)
+            checksums = torch.stack(gathered)
+        checksums = checksums.cpu()
+        self.logger.info("Trainable weights checksum %.10e on %d process(es)", float(checksum), len(checksums))
+        if not torch.allclose(checksums, checksums[0], rtol=1e-9, atol=0):
+            raise RuntimeError(f"Processes hold different trainable weights: {checksums.tolist()}.")
+        return float(checksum)
+
+    def load_from_pretrained(self, name: str) -> dict:
+        """``continue_from=//pretrained/NAME``: the base is loaded by :meth:`build_model`; the adaptor starts fresh."""
+        return {"best_state": {"model": self.trainable.state_dict()}}
+
+    def build_dataloaders(self) -> None:
+        """Video–music datasets for each split of ``cfg.datasource``, with audiocraft's loaders."""
+        dataset_cfg = dict_from_config(self.cfg.dataset)
+        split_cfgs = {split: dataset_cfg.pop(split, {}) or {} for split in SPLITS}
+        visual = dict_from_config(self.cfg.expotion)
+        self.dataloaders = {}
+        for split, path in self.cfg.datasource.items():
+            if not isinstance(path, str) or (self.cfg.execute_only and split != self.cfg.execute_only):
+                continue
+            kwargs = {**dataset_cfg, **split_cfgs[split]}
+            batch_size, num_workers = kwargs.pop("batch_size"), kwargs.pop("num_workers")
+            kwargs.pop("return_info", None)
+            one_per_clip = kwargs.get("num_samples") is None
+            kwargs["num_samples"] = kwargs.get("num_samples") or 1
+            dataset = build_expotion_dataset(
+                path, sample_rate=self.cfg.sample_rate, channels=self.cfg.channels,
+                modalities=visual["modalities"], prompt=visual["prompt"],
+                face_extractor=visual["face_extractor"], motion_extractor=visual["motion_extractor"],
+                return_info=True, **kwargs)
+            if one_per_clip:
+                dataset.num_samples = len(dataset.meta)
+            self.dataloaders[split] = get_loader(dataset, dataset.num_samples, batch_size=batch_size,
+                                                 num_workers=num_workers, seed=self.cfg.seed,
+                                                 collate_fn=dataset.collater, shuffle=kwargs["shuffle"])
+
+    def generate_audio(self) -> dict:
+        """Generate stage: music for every clip of the ``generate`` split (see the module docstring)."""
+        from ..generate.mux import write_music_video
+        folder = Path(self.folder) / self.cfg.generate.path / f"epoch_{self.epoch:03d}"
+        loader = self.dataloaders["generate"]
+        average = flashy.averager()
+        metrics: dict = {}
+        for batch in self.log_progress("generate", loader, total=len(loader), updates=self.log_updates):
+            clip_seconds = max(info.n_frames / info.sample_rate for info in batch[1])
+            outputs = self.run_generate_step(batch, gen_duration=self.cfg.generate.lm.gen_duration or clip_seconds,
+                                             prompt_duration=None, **self.generation_params)
+            for wav, info in zip(outputs["gen_audio"].cpu(), batch[1]):  # each rank writes its own items
+                self._write_sample(folder, wav, info, write_music_video)
+            metrics = average({"rtf": outputs["rtf"]})
+        flashy.distrib.barrier()
+        return metrics
+
+    def _write_sample(self, folder: Path, wav: torch.Tensor, info: ExpotionInfo, write_music_video) -> None:
+        name = info.name or Path(info.meta.path).stem
+        audio = wav.clamp(-1, 1).numpy()
+        atomic_write_bytes(folder / f"{name}.wav",
+                           lambda f: soundfile.write(f, audio.T, self.cfg.sample_rate, format="WAV"))
+        record = {"clip": name, "description": info.description, "seek_time": info.seek_time,
+                  "source": info.source, "epoch": self.epoch}
+        atomic_write_bytes(folder / f"{name}.json", lambda f: f.write(json.dumps(record, indent=2).encode()))
+        if info.source and info.seek_time == 0 and Path(info.source).is_file():
+            write_music_video(info.source, audio, self.cfg.sample_rate, folder / f"{name}.mp4")
+        elif info.source:
+            logger.info("Not muxing %s: segment starts at %.2f s or video missing.", name, info.seek_time)

@@ -1,0 +1,66 @@
+"""The generation CLI on the real clips: music video, wav and plot, and clear errors for bad videos."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+import soundfile
+
+from audiocraft_expotion.generate.__main__ import main
+from audiocraft_expotion.generate.probe import probe_video
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def picture_packets(path: Path) -> list:
+    """Bytes of every packet of the first video stream."""
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(video=0) if p.size]
+
+
+def decoded_frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+@pytest.mark.parametrize("name", ["owl_clip3.mp4", "rabbit_clip2.mp4", "monkey_clip18.mp4"])
+def test_cli_makes_music_video(real_videos, tmp_path, capsys, name):
+    video = real_videos[name]
+    out = tmp_path / "out" / f"{video.stem}.mp4"
+    assert main([str(video), "--prompt", "upbeat jazz", "-o", str(out), "--quiet",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    assert "UNTRAINED" in capsys.readouterr().out
+    source = probe_video(video)
+    frame = (source.end - source.start) / source.num_frames
+    with av.open(str(out)) as container:
+        assert sorted(s.type for s in container.streams) == ["audio", "video"]
+        audio = container.streams.audio[0]
+        assert (audio.codec_context.name, audio.sample_rate) == ("aac", 32000)
+        assert abs(float(audio.duration * audio.time_base) - source.end) <= frame
+    assert picture_packets(out) == picture_packets(video)
+    assert decoded_frames(out) == decoded_frames(video) == source.num_frames
+    info = soundfile.info(str(out.with_suffix(".wav")))
+    assert (info.samplerate, info.frames) == (32000, round(source.end * 32000))
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [f"{video.stem}.flow.npz",
+                                                                      f"{video.stem}.mediapipe_face.npz"]
+
+
+def test_unreadable_video_is_named(tmp_path, capsys):
+    broken = tmp_path / "broken.mp4"
+    broken.write_text("not a video")
+    assert main([str(broken), "-o", str(tmp_path / "out.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and "cannot open" in err
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_missing_video_through_module_entry_point(tmp_path):
+    missing = tmp_path / "missing.mp4"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-m", "audiocraft_expotion.generate", str(missing), "-o",
+                           str(tmp_path / "out.mp4")], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert f"{missing}: video file does not exist" in proc.stderr
