@@ -1,14 +1,17 @@
 """Cost of the condition adaptor: Expotion vs vanilla MusicGen with the same random-weight architecture.
 
-Measured side by side in one process, alternating the two models, on the preset given (default:
-MusicGen-small shape, 24 layers, d=1024): generation time and peak memory for a few seconds of
-audio (greedy tokens, audiocraft's CFG), and one training step (forward + backward, cross-entropy)
-of Expotion (adaptor trainable) vs the same MusicGen fully trainable. Gates are set to 1 so the
-adaptor's branch is really computed. Prints a table; no assertion.
+Times are measured side by side in one process, alternating the two models after a warm-up, on
+the preset given (default: MusicGen-small shape, 24 layers, d=1024): generation of a few seconds
+of audio (greedy tokens, audiocraft's CFG) and one training step (forward + backward,
+cross-entropy) of Expotion (adaptor trainable) vs the same MusicGen (a) fully trainable and
+(b) frozen (gradients flow to the input only, as through Expotion's frozen layers). Peak memory of
+each phase is measured in a fresh child process (RSS above the level after building the model).
+Gates are set to 1 so the adaptor's branch is really computed. Prints a table; no assertion.
 
     python bench/adaptor_overhead.py [--preset musicgen_small_shape] [--seconds 3] [--repeats 2]
 """
 import argparse
+import multiprocessing
 import os
 import statistics
 import threading
@@ -30,18 +33,13 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * PAGE
 
 
-class PeakMemory:
-    """Peak resident memory above the level at entry, sampled every 2 ms (CPU) or CUDA's counter."""
-    def __enter__(self) -> "PeakMemory":
-        self.cuda = torch.cuda.is_available()
-        if self.cuda:
-            torch.cuda.reset_peak_memory_stats()
-            self.base = torch.cuda.memory_allocated()
-        else:
-            self.base = self.peak = rss_bytes()
-            self.running = True
-            self.thread = threading.Thread(target=self._sample, daemon=True)
-            self.thread.start()
+class PeakRss:
+    """Peak resident memory above the level at entry, sampled every 2 ms by a thread."""
+    def __enter__(self) -> "PeakRss":
+        self.base = self.peak = rss_bytes()
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
         return self
 
     def _sample(self) -> None:
@@ -50,24 +48,18 @@ class PeakMemory:
             time.sleep(0.002)
 
     def __exit__(self, *exc) -> None:
-        if self.cuda:
-            self.peak = torch.cuda.max_memory_allocated()
-        else:
-            self.running = False
-            self.thread.join()
+        self.running = False
+        self.thread.join()
 
     @property
     def mib(self) -> float:
         return (self.peak - self.base) / 2 ** 20
 
 
-def timed(fn: tp.Callable[[], tp.Any]) -> tp.Tuple[float, float]:
-    """Seconds and peak extra memory (MiB) of one call."""
-    with PeakMemory() as memory:
-        start = time.perf_counter()
-        fn()
-        seconds = time.perf_counter() - start
-    return seconds, memory.mib
+def timed(fn: tp.Callable[[], tp.Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def conditions(texts: tp.List[str], seconds: float, with_video: bool) -> tp.List[ConditioningAttributes]:
@@ -79,11 +71,57 @@ def conditions(texts: tp.List[str], seconds: float, with_video: bool) -> tp.List
     return [with_visual(a, "visual", VisualCondition(face=face, motion=motion)) for a in attributes]
 
 
-def train_step(model, codes: torch.Tensor, attributes) -> None:
+def train_step(model, codes: torch.Tensor, attributes, input_grad: bool = False) -> None:
+    """One cross-entropy forward + backward; ``input_grad`` makes gradients flow through a frozen model."""
+    embeddings = None
+    if input_grad:  # frozen MusicGen: backprop to the token embeddings' output only
+        embeddings = [emb.weight for emb in model.emb]
+        for weight in embeddings:
+            weight.requires_grad_(True)
     out = model.compute_predictions(codes, attributes)
-    loss = torch.nn.functional.cross_entropy(out.logits[out.mask], codes[out.mask])
-    loss.backward()
+    torch.nn.functional.cross_entropy(out.logits[out.mask], codes[out.mask]).backward()
     model.zero_grad(set_to_none=True)
+    for weight in embeddings or []:
+        weight.requires_grad_(False)
+
+
+def build(preset: str, kind: str):
+    """``kind``: expotion (gates 1), vanilla_full (all weights trainable) or vanilla_frozen."""
+    torch.manual_seed(0)
+    expotion, _ = load_fresh(preset, "cpu")
+    with torch.no_grad():
+        expotion.adaptor.gates.fill_(1.)
+    if kind == "expotion":
+        return expotion.eval()
+    vanilla = audiocraft_builders.get_lm_model(without_expotion(expotion.cfg))
+    vanilla.load_state_dict({k: v for k, v in expotion.state_dict().items() if not expotion.is_trainable(k)})
+    for p in vanilla.parameters():
+        p.requires_grad_(kind == "vanilla_full")
+    return vanilla.eval()
+
+
+def phases(model, kind: str, args) -> tp.Dict[str, tp.Callable[[], None]]:
+    video = kind == "expotion"
+    frame_rate = 25 if model.card == 400 else 50
+    steps = int(args.seconds * frame_rate)
+    attrs = conditions(["an upbeat pop song with drums and bass"], args.seconds, video)
+    train_attrs = conditions(["an upbeat pop song"] * 2, args.train_seconds, video)
+    codes = torch.randint(0, model.card, (2, model.num_codebooks, int(args.train_seconds * frame_rate)))
+
+    def generate() -> None:
+        with torch.no_grad():
+            model.generate(None, attrs, max_gen_len=steps, use_sampling=False)
+    return {"generate": generate,
+            "train": lambda: train_step(model, codes, train_attrs, input_grad=kind == "vanilla_frozen")}
+
+
+def child_peak_memory(preset: str, kind: str, phase: str, args) -> float:
+    """Run in a fresh process: peak extra RSS (MiB) of one phase after building the model."""
+    model = build(preset, kind)
+    fn = phases(model, kind, args)[phase]
+    with PeakRss() as memory:
+        fn()
+    return memory.mib
 
 
 def main() -> None:
@@ -93,46 +131,36 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=2.0, help="clip length of the training step")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    torch.manual_seed(0)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    expotion, _ = load_fresh(args.preset, device)
-    frame_rate = expotion.cfg.conditioners.visual.expotion_visual.frame_rate
-    vanilla = audiocraft_builders.get_lm_model(without_expotion(expotion.cfg)).to(device)
-    vanilla.load_state_dict({k: v for k, v in expotion.state_dict().items() if not expotion.is_trainable(k)})
-    with torch.no_grad():
-        expotion.adaptor.gates.fill_(1.)
-    counts = expotion.parameter_counts()
-    texts = ["an upbeat pop song with drums and bass"]
-    steps = int(args.seconds * frame_rate)
-    runs: tp.Dict[str, tp.List[tp.Tuple[float, float]]] = {k: [] for k in
-                                                            ("gen_vanilla", "gen_expotion", "train_vanilla", "train_expotion")}
-    codes = torch.randint(0, expotion.card, (2, expotion.num_codebooks, int(args.train_seconds * frame_rate)),
-                          device=device)
-    for model in (expotion, vanilla):  # full fine-tuning reference: every parameter of MusicGen trains
-        model.eval()
-    for p in vanilla.parameters():
-        p.requires_grad_(True)
-    for _ in range(args.repeats):
-        for name, model, video in (("vanilla", vanilla, False), ("expotion", expotion, True)):
-            attrs = conditions(texts, args.seconds, video)
-            with torch.no_grad():
-                runs[f"gen_{name}"].append(timed(lambda: model.generate(None, attrs, max_gen_len=steps,
-                                                                        use_sampling=False)))
-            train_attrs = conditions(texts * 2, args.train_seconds, video)
-            runs[f"train_{name}"].append(timed(lambda: train_step(model, codes, train_attrs)))
-
-    def best(key: str) -> tp.Tuple[float, float]:
-        return min(t for t, _ in runs[key]), statistics.median(m for _, m in runs[key])
-
-    print(f"preset {args.preset} on {device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    kinds = ("vanilla_full", "vanilla_frozen", "expotion")
+    models = {kind: build(args.preset, kind) for kind in kinds}
+    runs = {kind: phases(models[kind], kind, args) for kind in kinds}
+    times: tp.Dict[tp.Tuple[str, str], tp.List[float]] = {}
+    for repeat in range(args.repeats + 1):  # the first round warms up and is not counted
+        for phase in ("generate", "train"):
+            for kind in kinds:
+                if phase == "generate" and kind == "vanilla_frozen":
+                    continue  # generation is the same for both vanilla variants
+                elapsed = timed(runs[kind][phase])
+                if repeat:
+                    times.setdefault((kind, phase), []).append(elapsed)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, maxtasksperchild=1) as pool:
+        memory = {(kind, phase): pool.apply(child_peak_memory, (args.preset, kind, phase, args))
+                  for (kind, phase) in times}
+    counts = models["expotion"].parameter_counts()
+    print(f"preset {args.preset}, CPU, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"median of {args.repeats} runs after a warm-up")
     print(f"parameters: {counts['trainable']:,} trainable of {counts['total']:,} "
-          f"({counts['trainable_percent']:.2f} %), adaptor on {expotion.adaptor.num_layers} layers")
-    print(f"{'measure':34s} {'vanilla':>12s} {'expotion':>12s} {'ratio':>7s}")
-    for label, key, unit in ((f"generate {args.seconds:g} s ({steps} steps), time", "gen", "s"),
-                             (f"train step 2 x {args.train_seconds:g} s, time", "train", "s")):
-        (tv, mv), (te, me) = best(f"{key}_vanilla"), best(f"{key}_expotion")
-        print(f"{label:34s} {tv:11.2f}{unit} {te:11.2f}{unit} {te / tv:6.3f}x")
-        print(f"{'  peak extra memory':34s} {mv:9.0f}MiB {me:9.0f}MiB {me / max(mv, 1e-9):6.3f}x")
+          f"({counts['trainable_percent']:.2f} %), adaptor on {models['expotion'].adaptor.num_layers} layers")
+    print(f"{'phase':44s} {'time':>9s} {'peak mem':>10s} {'time ratio':>11s} {'mem ratio':>10s}")
+    for phase, reference in (("generate", "vanilla_full"), ("train", "vanilla_full"), ("train", "vanilla_frozen")):
+        ref_t, ref_m = statistics.median(times[(reference, phase)]), memory[(reference, phase)]
+        exp_t, exp_m = statistics.median(times[("expotion", phase)]), memory[("expotion", phase)]
+        label = {"generate": f"generate {args.seconds:g} s", "train": f"train step 2 x {args.train_seconds:g} s"}[phase]
+        ref_name = "MusicGen" if phase == "generate" else reference.replace("vanilla_", "MusicGen, ")
+        print(f"{label + ', ' + ref_name:44s} {ref_t:8.2f}s {ref_m:7.0f}MiB")
+        print(f"{label + ', Expotion':44s} {exp_t:8.2f}s {exp_m:7.0f}MiB {exp_t / ref_t:10.3f}x "
+              f"{exp_m / max(ref_m, 1.):9.3f}x")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ What changes from MusicGenSolver:
   for audio and features;
 - the generate stage writes, per clip, ``samples/epoch_NNN/<clip>.wav`` with a ``.json`` of its
   prompt, and ``<clip>.mp4``, the clip's video with the generated music, when the clip came from a
-  video and the segment starts at its beginning (no ffmpeg binary needed).
+  video and the segment starts at its beginning (no ffmpeg binary needed);
+- with ``evaluate.expotion.use``, the evaluate stage also generates music for the evaluate split
+  and reports the paper's metrics on it (:func:`audiocraft_expotion.eval.evaluate_folder`), so
+  ``dora run ... execute_only=evaluate continue_from=SIG`` gives Table-1 numbers for an XP.
 """
 import json
 import logging
@@ -31,6 +34,7 @@ from audiocraft.utils.utils import dict_from_config, get_loader
 
 from ..data.feature_io import atomic_write_bytes
 from ..data.video_music_dataset import ExpotionInfo, build_expotion_dataset
+from ..generate.mux import write_music_video
 from ..models.lm import ExpotionLM
 from ..models.loaders import MUSICGEN_SHORT_NAMES, base_state, load_base_state
 
@@ -142,9 +146,51 @@ class ExpotionSolver(MusicGenSolver):
                                                  num_workers=num_workers, seed=self.cfg.seed,
                                                  collate_fn=dataset.collater, shuffle=kwargs["shuffle"])
 
+    def evaluate(self) -> dict:
+        metrics = super().evaluate()
+        if self.cfg.evaluate.expotion.use:
+            metrics.update(self.evaluate_paper_metrics())
+        return metrics
+
+    def evaluate_paper_metrics(self) -> dict:
+        """Generate for the evaluate split, then score generated vs reference audio (unavailable metrics
+        are logged with their reason and left out)."""
+        from ..eval import evaluate_folder
+        from ..eval.availability import Unavailable
+        cfg = self.cfg.evaluate.expotion
+        folder = Path(self.folder) / "evaluate" / f"epoch_{self.epoch:03d}"
+        with torch.no_grad():
+            for batch in self.dataloaders["evaluate"]:
+                clip_seconds = max(info.n_frames / info.sample_rate for info in batch[1])
+                outputs = self.run_generate_step(batch, gen_duration=clip_seconds, prompt_duration=None,
+                                                 **self.generation_params)
+                for generated, reference, info in zip(outputs["gen_audio"].cpu(), batch[0], batch[1]):
+                    name = f"{info.name}_{info.seek_time:.2f}"
+                    self._write_wav(folder / "generated" / f"{name}.wav", generated)
+                    self._write_wav(folder / "reference" / f"{name}.wav", reference)
+                    atomic_write_bytes(folder / "prompts" / f"{name}.txt", lambda f: f.write(
+                        (info.description or "").encode()))
+        flashy.distrib.barrier()
+        prompts = {p.stem: p.read_text() for p in (folder / "prompts").glob("*.txt")}
+        results = evaluate_folder(folder / "generated", folder / "reference", metrics=tuple(cfg.metrics),
+                                  prompts=prompts, vggish_weights=cfg.vggish_weights,
+                                  tagger_weights=cfg.tagger_weights, clap_model=cfg.clap_model,
+                                  device=self.device, progress=False)
+        metrics = {}
+        for name, value in results.summary.items():
+            if isinstance(value, Unavailable):
+                self.logger.warning("Metric %s unavailable: %s", name, value.reason)
+            else:
+                metrics[name] = value
+        return metrics
+
+    def _write_wav(self, path: Path, wav: torch.Tensor) -> None:
+        """Atomically write ``[C, T]`` audio at the solver's sample rate."""
+        audio = wav.clamp(-1, 1).numpy().T
+        atomic_write_bytes(path, lambda f: soundfile.write(f, audio, self.cfg.sample_rate, format="WAV"))
+
     def generate_audio(self) -> dict:
         """Generate stage: music for every clip of the ``generate`` split (see the module docstring)."""
-        from ..generate.mux import write_music_video
         folder = Path(self.folder) / self.cfg.generate.path / f"epoch_{self.epoch:03d}"
         loader = self.dataloaders["generate"]
         average = flashy.averager()
@@ -154,20 +200,18 @@ class ExpotionSolver(MusicGenSolver):
             outputs = self.run_generate_step(batch, gen_duration=self.cfg.generate.lm.gen_duration or clip_seconds,
                                              prompt_duration=None, **self.generation_params)
             for wav, info in zip(outputs["gen_audio"].cpu(), batch[1]):  # each rank writes its own items
-                self._write_sample(folder, wav, info, write_music_video)
+                self._write_sample(folder, wav, info)
             metrics = average({"rtf": outputs["rtf"]})
         flashy.distrib.barrier()
         return metrics
 
-    def _write_sample(self, folder: Path, wav: torch.Tensor, info: ExpotionInfo, write_music_video) -> None:
+    def _write_sample(self, folder: Path, wav: torch.Tensor, info: ExpotionInfo) -> None:
         name = info.name or Path(info.meta.path).stem
-        audio = wav.clamp(-1, 1).numpy()
-        atomic_write_bytes(folder / f"{name}.wav",
-                           lambda f: soundfile.write(f, audio.T, self.cfg.sample_rate, format="WAV"))
+        self._write_wav(folder / f"{name}.wav", wav)
         record = {"clip": name, "description": info.description, "seek_time": info.seek_time,
                   "source": info.source, "epoch": self.epoch}
         atomic_write_bytes(folder / f"{name}.json", lambda f: f.write(json.dumps(record, indent=2).encode()))
         if info.source and info.seek_time == 0 and Path(info.source).is_file():
-            write_music_video(info.source, audio, self.cfg.sample_rate, folder / f"{name}.mp4")
+            write_music_video(info.source, wav.clamp(-1, 1).numpy(), self.cfg.sample_rate, folder / f"{name}.mp4")
         elif info.source:
             logger.info("Not muxing %s: segment starts at %.2f s or video missing.", name, info.seek_time)

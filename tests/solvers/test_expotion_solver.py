@@ -48,12 +48,14 @@ def xp_folder(tmp: Path, output: str) -> Path:
 
 
 def test_debug_xp_trains_validates_generates_and_checkpoints_only_the_adaptor(workdir):
-    run = dora_run(workdir, "label=e2e")
+    run = dora_run(workdir, "label=e2e", "evaluate.expotion.use=true")
     assert run.returncode == 0, run.stderr[-4000:]
     folder = xp_folder(workdir, run.stderr + run.stdout)
     history = json.loads((folder / "history.json").read_text())
     assert len(history) == 2 and all({"train", "valid", "evaluate", "generate"} <= set(h) for h in history)
     assert history[-1]["train"]["ce"] > 0
+    assert history[-1]["evaluate"]["tempo"] >= 0 and 0 <= history[-1]["evaluate"]["beat_f1"] <= 1
+    assert sorted((folder / "evaluate" / "epoch_002" / "generated").glob("*.wav"))
     samples = folder / "samples" / "epoch_002"
     wavs = sorted(samples.glob("*.wav"))
     assert wavs and all(w.with_suffix(".json").is_file() and w.with_suffix(".mp4").is_file() for w in wavs)
@@ -98,7 +100,7 @@ def test_kill_then_rerun_resumes_from_the_last_checkpoint(workdir):
 
 
 def test_export_of_the_debug_xp_loads_with_get_pretrained(workdir, tmp_path):
-    run = dora_run(workdir, "label=e2e")  # already trained: restores and returns at once
+    run = dora_run(workdir, "label=e2e", "evaluate.expotion.use=true")  # already trained: restores, returns
     assert run.returncode == 0, run.stderr[-4000:]
     folder = xp_folder(workdir, run.stderr + run.stdout)
     export = subprocess.run([sys.executable, "-m", "audiocraft_expotion.export", str(folder), str(tmp_path / "out")],
