@@ -3,7 +3,7 @@
 Config keys added on top of a MusicGen LM config::
 
     lm_model: expotion_lm
-    adaptor: {num_layers: null, max_frames: 1000}
+    adaptor: {num_layers: null, max_frames: 1000, visual_dropout: 0.}
     fuser: {..., cross: [description], prefix: [visual]}
     conditioners:
       visual:
@@ -75,6 +75,7 @@ def get_expotion_lm(cfg: omegaconf.DictConfig, provider_builder: ProviderBuilder
         fuser=fuser,
         adaptor_layers=adaptor.get("num_layers"),
         max_frames=adaptor.get("max_frames", 1000),
+        visual_dropout=adaptor.get("visual_dropout", 0.),
         cfg_dropout=guidance.training_dropout,
         cfg_coef=guidance.inference_coef,
         attribute_dropout=dict_from_config(cfg.attribute_dropout),

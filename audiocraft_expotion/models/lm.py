@@ -1,13 +1,37 @@
 """ExpotionLM: audiocraft's LMModel with the Expotion condition adaptor on its last L layers."""
 import typing as tp
+from copy import deepcopy
 
 import torch
 from audiocraft.models.lm import LMModel
 from audiocraft.modules.codebooks_patterns import CodebooksPatternProvider
-from audiocraft.modules.conditioners import ConditioningProvider
+from audiocraft.modules.conditioners import ConditioningAttributes, ConditioningProvider, DropoutModule
 
 from ..modules.adaptor import AdaptedTransformerLayer, ConditionAdaptor, PrefixFuser
+from ..modules.conditions import nullify_visual
 from ..modules.visual_conditioner import VisualConditioner
+
+
+class VisualDropout(DropoutModule):
+    """In training, replace each sample's visual condition by the null one with probability ``p``.
+
+    A null visual condition switches the adaptor off for that sample (the frozen MusicGen), which
+    is the ``text_only`` branch of visual guidance; it needs no training, so ``p = 0`` is the default.
+    A sample dropped here trains nothing of the adaptor; use it to regularise small datasets.
+    """
+    def __init__(self, p: float, condition: str, seed: int = 1234):
+        super().__init__(seed=seed)
+        self.p = p
+        self.condition = condition
+
+    def forward(self, samples: tp.List[ConditioningAttributes]) -> tp.List[ConditioningAttributes]:
+        if not self.training or self.p == 0:
+            return samples
+        samples = deepcopy(samples)
+        for sample in samples:
+            if self.condition in getattr(sample, "visual", {}) and torch.rand(1, generator=self.rng).item() < self.p:
+                sample.visual[self.condition] = nullify_visual(sample.visual[self.condition])
+        return samples
 
 
 class ExpotionLM(LMModel):
@@ -24,10 +48,12 @@ class ExpotionLM(LMModel):
         adaptor_layers: L, number of last decoder layers that get the adaptor; None = all layers,
             as in CoCoMulla's released configuration (L = 48 for 48-layer MusicGen).
         max_frames: longest visual prefix in LM frames (1000 = 20 s at 50 Hz).
+        visual_dropout: probability of training a sample without its visual condition (:class:`VisualDropout`).
         **kwargs: :class:`LMModel` arguments (dim, num_heads, num_layers, ...).
     """
     def __init__(self, pattern_provider: CodebooksPatternProvider, condition_provider: ConditioningProvider,
-                 fuser: PrefixFuser, adaptor_layers: tp.Optional[int] = None, max_frames: int = 1000, **kwargs):
+                 fuser: PrefixFuser, adaptor_layers: tp.Optional[int] = None, max_frames: int = 1000,
+                 visual_dropout: float = 0., **kwargs):
         if not isinstance(fuser, PrefixFuser) or fuser.prefix_condition is None:
             raise ValueError("ExpotionLM needs a PrefixFuser with the visual condition under 'prefix'.")
         name = fuser.prefix_condition
@@ -44,6 +70,8 @@ class ExpotionLM(LMModel):
         self.adaptor.to(device=self.linears[0].weight.device)
         self.adaptor.bind(layers[len(layers) - num_adapted:])
         fuser.prefix_sink = self.adaptor.attach
+        # audiocraft applies att_dropout to the conditions of every training batch: chain ours after it
+        self.att_dropout = torch.nn.Sequential(self.att_dropout, VisualDropout(visual_dropout, name))
         self._visual_guidance: tp.Optional[tp.Tuple[float, float]] = None
         self.freeze_base()
 

@@ -54,7 +54,7 @@ def with_expotion(cfg: omegaconf.DictConfig, spec: VisualSpec) -> omegaconf.Dict
     cfg.conditioners.visual = {"model": VISUAL_CONDITIONER, VISUAL_CONDITIONER: {
         "modalities": list(spec.modalities), "face_dim": spec.face_dim, "motion_dim": spec.motion_dim,
         "face_rank": spec.face_rank, "motion_rank": spec.motion_rank, "frame_rate": 50}}
-    cfg.adaptor = {"num_layers": spec.adaptor_layers, "max_frames": spec.max_frames}
+    cfg.adaptor = {"num_layers": spec.adaptor_layers, "max_frames": spec.max_frames, "visual_dropout": 0.}
     return cfg
 
 

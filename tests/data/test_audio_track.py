@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from audiocraft_expotion.data.audio_track import AudioTrackError, extract_audio_track, read_audio_track
+from audiocraft_expotion.data.audio_track import extract_audio_track
+from audiocraft_expotion.features.audio import read_audio
+from audiocraft_expotion.features.video import VideoError
 
 
 def write_delayed_audio_video(path, delay: float, duration: float, sample_rate: int = 44100) -> None:
@@ -31,7 +33,7 @@ def write_delayed_audio_video(path, delay: float, duration: float, sample_rate: 
 def test_audio_is_placed_on_the_clip_timeline(tmp_path):
     video = tmp_path / "delayed.mp4"
     write_delayed_audio_video(video, delay=0.5, duration=1.0)
-    wav = read_audio_track(video, 32000)
+    wav = read_audio(video, 32000)[0]
     assert wav.ndim == 1 and wav.dtype == np.float32
     envelope = np.abs(wav[:len(wav) // 320 * 320]).reshape(-1, 320).max(axis=1)  # 10 ms frames
     onset = np.argmax(envelope > 0.1) / 100
@@ -58,5 +60,5 @@ def test_video_without_audio_is_an_error(tmp_path):
         for _ in range(3):
             container.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")))
         container.mux(stream.encode(None))
-    with pytest.raises(AudioTrackError, match=f"{video}: no audio track"):
-        read_audio_track(video)
+    with pytest.raises(VideoError, match=f"{video}: no audio stream"):
+        extract_audio_track(video, tmp_path / "silent.wav")

@@ -205,3 +205,17 @@ def test_streaming_step_t_uses_prefix_query_t(models, monkeypatch):
     with torch.no_grad():
         expotion.generate(None, attributes(TEXTS, visual()), max_gen_len=6, use_sampling=False)
     assert seen == [[step] for step in range(len(seen))] and len(seen) >= 6
+
+
+def test_visual_dropout_nulls_the_video_only_in_training(models):
+    from audiocraft_expotion.models.lm import VisualDropout
+    expotion, _ = models
+    assert any(isinstance(m, VisualDropout) for m in expotion.att_dropout)
+    samples = attributes(TEXTS, visual())
+    dropout = VisualDropout(p=1., condition="visual").train()
+    dropped = dropout(samples)
+    assert all(int(s.visual["visual"].face.lengths.sum()) == 0 for s in dropped)
+    assert all(s.text == o.text for s, o in zip(dropped, samples))
+    assert all(int(s.visual["visual"].face.lengths.sum()) > 0 for s in samples)  # inputs untouched
+    assert dropout.eval()(samples) is samples
+    assert VisualDropout(p=0., condition="visual").train()(samples) is samples

@@ -20,8 +20,8 @@ def env_for(tmp: Path) -> dict:
     env = dict(os.environ, EXPOTION_DATA=str(tmp / "data"), EXPOTION_XP_DIR=str(tmp / "xps"), HF_HUB_OFFLINE="1",
                PYTHONUNBUFFERED="1",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    env.pop("AUDIOCRAFT_CONFIG", None)
-    env.pop("AUDIOCRAFT_DORA_DIR", None)
+    for name in ("AUDIOCRAFT_CONFIG", "AUDIOCRAFT_DORA_DIR", "USER"):  # USER may be unset on CI machines
+        env.pop(name, None)
     return env
 
 
