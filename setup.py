@@ -39,5 +39,5 @@ setup(
     package_dir={"audiocraft_expotion.grids": "grids", "audiocraft_expotion.config": "config"},
     package_data={"audiocraft_expotion.config": config_files()},
     install_requires=TORCH_STACK + AUDIOCRAFT_RUNTIME + PLUGIN,
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={"test": ["pytest>=8", "selenium==4.38.0"]},  # selenium: the web-demo browser test
 )

@@ -11,6 +11,8 @@ Gates are set to 1 so the adaptor's branch is really computed. Prints a table; n
     python bench/adaptor_overhead.py [--preset musicgen_small_shape] [--seconds 3] [--repeats 2]
 """
 import argparse
+import ctypes
+import gc
 import multiprocessing
 import os
 import statistics
@@ -22,7 +24,8 @@ import torch
 from audiocraft.models import builders as audiocraft_builders
 from audiocraft.modules.conditioners import ConditioningAttributes
 
-from audiocraft_expotion.models.loaders import load_fresh, without_expotion
+from audiocraft_expotion.models.loaders import VisualSpec, load_fresh, with_expotion, without_expotion
+from audiocraft_expotion.resources import load_preset
 from audiocraft_expotion.modules.conditions import FeatureSequence, VisualCondition, with_visual
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -85,16 +88,22 @@ def train_step(model, codes: torch.Tensor, attributes, input_grad: bool = False)
         weight.requires_grad_(False)
 
 
-def build(preset: str, kind: str):
-    """``kind``: expotion (gates 1), vanilla_full (all weights trainable) or vanilla_frozen."""
+def build(preset: str, kind: str, base=None):
+    """``kind``: expotion (gates 1), vanilla_full (all weights trainable) or vanilla_frozen.
+
+    With ``base`` (an Expotion LM), a vanilla model gets exactly its frozen weights.
+    """
     torch.manual_seed(0)
-    expotion, _ = load_fresh(preset, "cpu")
-    with torch.no_grad():
-        expotion.adaptor.gates.fill_(1.)
     if kind == "expotion":
+        expotion, _ = load_fresh(preset, "cpu")
+        with torch.no_grad():
+            expotion.adaptor.gates.fill_(1.)
         return expotion.eval()
-    vanilla = audiocraft_builders.get_lm_model(without_expotion(expotion.cfg))
-    vanilla.load_state_dict({k: v for k, v in expotion.state_dict().items() if not expotion.is_trainable(k)})
+    cfg = with_expotion(load_preset(preset), VisualSpec())
+    cfg.device, cfg.dtype = "cpu", "float32"
+    vanilla = audiocraft_builders.get_lm_model(without_expotion(cfg))
+    if base is not None:
+        vanilla.load_state_dict({k: v for k, v in base.state_dict().items() if not base.is_trainable(k)})
     for p in vanilla.parameters():
         p.requires_grad_(kind == "vanilla_full")
     return vanilla.eval()
@@ -119,6 +128,8 @@ def child_peak_memory(preset: str, kind: str, phase: str, args) -> float:
     """Run in a fresh process: peak extra RSS (MiB) of one phase after building the model."""
     model = build(preset, kind)
     fn = phases(model, kind, args)[phase]
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # return freed build memory, so the phase's growth shows
     with PeakRss() as memory:
         fn()
     return memory.mib
@@ -132,7 +143,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     kinds = ("vanilla_full", "vanilla_frozen", "expotion")
-    models = {kind: build(args.preset, kind) for kind in kinds}
+    expotion = build(args.preset, "expotion")
+    models = {kind: expotion if kind == "expotion" else build(args.preset, kind, base=expotion) for kind in kinds}
     runs = {kind: phases(models[kind], kind, args) for kind in kinds}
     times: tp.Dict[tp.Tuple[str, str], tp.List[float]] = {}
     for repeat in range(args.repeats + 1):  # the first round warms up and is not counted

@@ -67,32 +67,25 @@ def check_adaptable(layer: StreamingTransformerLayer) -> None:
 
 @dataclass
 class VisualBranch:
-    """The prefix keys/values of one layer and what the audio stream needs to attend to them.
+    """What one adapted layer needs, for the audio steps of the current call, to add ``g_l * S'``.
 
     Attributes:
-        q, k, v: prefix projections ``[B, H, T_p, D_h]``.
-        gate: the layer's scalar gate g_l.
-        positions: ``[S]`` absolute step index of each audio query of the current call.
-        active: ``[B]`` 1 for items with a visual condition, 0 for null ones.
+        query_offset: ``Q^p`` rows of these steps ``[B, H, S, D_h]`` (zeros past the prefix end).
+        k, v: prefix keys and values ``[B, H, T_p, D_h]``.
+        scale: ``[B, 1, 1]``: the gate g_l for items with a visual condition, 0 for null ones.
     """
-    q: torch.Tensor
+    query_offset: torch.Tensor
     k: torch.Tensor
     v: torch.Tensor
-    gate: torch.Tensor
-    positions: torch.Tensor
-    active: torch.Tensor
+    scale: torch.Tensor
 
     def attend(self, attn: StreamingMultiheadAttention, x: torch.Tensor) -> torch.Tensor:
         """``g_l * S'`` for the normed audio input ``x`` ``[B, S, d]``, returned as ``[B, S, d]``."""
         weight, bias, out_proj = _projection_weights(attn)
         dim = x.shape[-1]
         query = _split_heads(F.linear(x, weight[:dim], None if bias is None else bias[:dim]), attn.num_heads)
-        num_prefix = self.q.shape[2]
-        in_prefix = (self.positions < num_prefix).to(query.dtype)[None, None, :, None]
-        prefix_query = self.q[:, :, self.positions.clamp(max=num_prefix - 1)] * in_prefix
-        attended = F.scaled_dot_product_attention(query + prefix_query, self.k, self.v)
-        scale = (self.gate * self.active).to(x.dtype)[:, None, None]
-        return scale * out_proj(_merge_heads(attended))
+        attended = F.scaled_dot_product_attention(query + self.query_offset, self.k, self.v)
+        return self.scale * out_proj(_merge_heads(attended))
 
 
 class AdaptedTransformerLayer(StreamingTransformerLayer):
@@ -168,13 +161,16 @@ class ConditionAdaptor(StreamingModule):
                 hidden = hidden + layer.layer_scale_2(layer._ff_block(layer.norm2(hidden)))
         return outputs
 
-    def _cached_prefix(self, joint: torch.Tensor) -> tp.List[tp.Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """The prefix projections, computed once per generation when streaming."""
-        if not self._is_streaming:
-            return self.prefix_stream(joint)
-        if "prefix" not in self._streaming_state:
-            self._streaming_state["prefix"] = self.prefix_stream(joint)  # type: ignore[assignment]
-        return self._streaming_state["prefix"]  # type: ignore[return-value]
+    def _prefix(self, joint: torch.Tensor) -> tp.Tuple[torch.Tensor, tp.List[tp.Tuple[torch.Tensor, torch.Tensor]]]:
+        """Prefix queries of all layers stacked ``[L, B, H, T, D_h]`` and per-layer ``(K^p, V^p)``;
+        computed once per generation when streaming."""
+        if self._is_streaming and "prefix" in self._streaming_state:
+            return self._streaming_state["prefix"]  # type: ignore[return-value]
+        outputs = self.prefix_stream(joint)
+        prefix = (torch.stack([q for q, _, _ in outputs]), [(k, v) for _, k, v in outputs])
+        if self._is_streaming:
+            self._streaming_state["prefix"] = prefix  # type: ignore[assignment]
+        return prefix
 
     def attach(self, condition: tp.Optional[ConditionType], start: int, length: int) -> None:
         """Give each adapted layer its visual branch for audio steps ``start .. start + length - 1``.
@@ -189,11 +185,16 @@ class ConditionAdaptor(StreamingModule):
                 layer.visual_branch = None
             return
         joint, mask = condition
-        prefix = self._cached_prefix(joint)
+        queries, keys_values = self._prefix(joint)
+        # Per-step work batched over the L layers (decoding one token is dispatch-bound).
+        num_prefix = queries.shape[3]
         positions = torch.arange(start, start + length, device=joint.device)
-        active = mask.any(dim=1).to(joint.dtype)
-        for index, (layer, (q, k, v)) in enumerate(zip(self._layers, prefix)):
-            layer.visual_branch = VisualBranch(q, k, v, self.gates[index], positions, active)
+        in_prefix = (positions < num_prefix).to(queries.dtype)[:, None]
+        offsets = queries[:, :, :, positions.clamp(max=num_prefix - 1)] * in_prefix  # [L, B, H, S, D_h]
+        scales = self.gates[:, None] * mask.any(dim=1).to(self.gates.dtype)[None]  # [L, B]
+        scales = scales.to(joint.dtype)[:, :, None, None]
+        for layer, offset, (k, v), scale in zip(self._layers, offsets, keys_values, scales):
+            layer.visual_branch = VisualBranch(offset, k, v, scale)
 
 
 class PrefixFuser(ConditionFuser):

@@ -192,19 +192,24 @@ def test_gradients_reach_only_adaptor_parameters(models):
 
 
 def test_streaming_step_t_uses_prefix_query_t(models, monkeypatch):
-    """Each streaming call attaches the prefix rows of exactly its own steps: 0, 1, 2, ..."""
+    """Each streaming call attaches exactly the prefix query rows of its own steps: 0, 1, 2, ..."""
     expotion, _ = models
     set_gates(expotion, 1.)
-    seen = []
+    steps = []
     attach = expotion.adaptor.attach
 
     def recording_attach(condition, start, length):
         attach(condition, start, length)
-        seen.append(expotion.adaptor._layers[0].visual_branch.positions.tolist())
+        queries, _ = expotion.adaptor._streaming_state["prefix"]
+        for index, layer in enumerate(expotion.adaptor._layers):
+            offset = layer.visual_branch.query_offset
+            assert offset.shape[2] == length == 1
+            assert torch.equal(offset[:, :, 0], queries[index][:, :, start])
+        steps.append(start)
     monkeypatch.setattr(expotion.fuser, "prefix_sink", recording_attach)
     with torch.no_grad():
         expotion.generate(None, attributes(TEXTS, visual()), max_gen_len=6, use_sampling=False)
-    assert seen == [[step] for step in range(len(seen))] and len(seen) >= 6
+    assert steps == list(range(len(steps))) and len(steps) >= 6
 
 
 def test_visual_dropout_nulls_the_video_only_in_training(models):
