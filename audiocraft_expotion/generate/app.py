@@ -112,8 +112,9 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     generator = generator_from_args(args)
     server = make_server(generator, args.port, args.workdir)
-    print(f"Expotion demo on http://{HOST}:{server.server_port}/" + (f"\n{generator.notice}" if generator.notice else ""),
-          flush=True)
+    print(f"Expotion demo on http://{HOST}:{server.server_port}/", flush=True)
+    if generator.notice:
+        print(generator.notice, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

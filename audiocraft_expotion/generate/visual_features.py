@@ -42,9 +42,9 @@ def _matches(features: FeatureFile, video: Path, extractor: Extractor) -> bool:
 
 
 def _cached(cache: tp.Optional[Path], video: Path, extractor: Extractor) -> tp.Optional[FeatureFile]:
-    if cache is None or not cache_path(cache, video, extractor).is_file():
+    path = None if cache is None else cache_path(cache, video, extractor)
+    if path is None or not path.is_file():
         return None
-    path = cache_path(cache, video, extractor)
     features = load_features(path)
     if _matches(features, video, extractor):
         return features
