@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from ..data.feature_io import FeatureFile, load_features, save_features
 from ..features import Extractor, build_extractor, read_video
+from ..features.batch import output_paths
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def build_extractors(names: tp.Mapping[str, str],
 
 
 def cache_path(cache: Path, video: Path, extractor: Extractor) -> Path:
-    return cache / f"{video.stem}.{extractor.name}.npz"
+    """The cached features of ``video``: the file the features CLI writes (``<stem>.<extractor>.npz``)."""
+    return output_paths(cache, video, extractor)[0]
 
 
 def _matches(features: FeatureFile, video: Path, extractor: Extractor) -> bool:

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import flashy
 import omegaconf
-import soundfile
 import torch
 from torch import nn
 from audiocraft.solvers import builders
@@ -35,6 +34,7 @@ from audiocraft.utils.utils import dict_from_config, get_loader
 from ..data.feature_io import atomic_write_bytes
 from ..data.video_music_dataset import ExpotionInfo, build_expotion_dataset
 from ..generate.mux import write_music_video
+from ..generate.wav_io import write_wav
 from ..models.lm import ExpotionLM
 from ..models.loaders import MUSICGEN_SHORT_NAMES, base_state, load_base_state
 
@@ -166,8 +166,8 @@ class ExpotionSolver(MusicGenSolver):
                                                  **self.generation_params)
                 for generated, reference, info in zip(outputs["gen_audio"].cpu(), batch[0], batch[1]):
                     name = f"{info.name}_{info.seek_time:.2f}"
-                    self._write_wav(folder / "generated" / f"{name}.wav", generated)
-                    self._write_wav(folder / "reference" / f"{name}.wav", reference)
+                    write_wav(folder / "generated" / f"{name}.wav", generated.numpy(), self.cfg.sample_rate)
+                    write_wav(folder / "reference" / f"{name}.wav", reference.numpy(), self.cfg.sample_rate)
                     atomic_write_bytes(folder / "prompts" / f"{name}.txt", lambda f: f.write(
                         (info.description or "").encode()))
         flashy.distrib.barrier()
@@ -183,11 +183,6 @@ class ExpotionSolver(MusicGenSolver):
             else:
                 metrics[name] = value
         return metrics
-
-    def _write_wav(self, path: Path, wav: torch.Tensor) -> None:
-        """Atomically write ``[C, T]`` audio at the solver's sample rate."""
-        audio = wav.clamp(-1, 1).numpy().T
-        atomic_write_bytes(path, lambda f: soundfile.write(f, audio, self.cfg.sample_rate, format="WAV"))
 
     def generate_audio(self) -> dict:
         """Generate stage: music for every clip of the ``generate`` split (see the module docstring)."""
@@ -207,7 +202,7 @@ class ExpotionSolver(MusicGenSolver):
 
     def _write_sample(self, folder: Path, wav: torch.Tensor, info: ExpotionInfo) -> None:
         name = info.name or Path(info.meta.path).stem
-        self._write_wav(folder / f"{name}.wav", wav)
+        write_wav(folder / f"{name}.wav", wav.numpy(), self.cfg.sample_rate)
         record = {"clip": name, "description": info.description, "seek_time": info.seek_time,
                   "source": info.source, "epoch": self.epoch}
         atomic_write_bytes(folder / f"{name}.json", lambda f: f.write(json.dumps(record, indent=2).encode()))
