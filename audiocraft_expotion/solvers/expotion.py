@@ -51,6 +51,15 @@ def base_model_name(cfg: omegaconf.DictConfig) -> tp.Optional[str]:
     return MUSICGEN_SHORT_NAMES.get(name, name) if name else None
 
 
+def _plain(value: tp.Any) -> tp.Any:
+    """``value`` with every dict subclass (e.g. ``defaultdict``) turned into a plain dict, recursively."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 class ExpotionSolver(MusicGenSolver):
     """Trains the Expotion condition adaptor on a frozen MusicGen (see the module docstring)."""
     model: ExpotionLM
@@ -92,11 +101,12 @@ class ExpotionSolver(MusicGenSolver):
             self._ema_sources["model"] = self._trainable_modules()
 
     def state_dict(self) -> dict:
-        """The checkpoint; its config is a plain dict, so ``torch.load(weights_only=True)`` (the default
-        of torch >= 2.6, used by audiocraft when resuming) accepts it."""
+        """The checkpoint, made of plain containers and tensors only (the config as a dict, the EMA's
+        defaultdict as a dict), so ``torch.load(weights_only=True)`` (the default of torch >= 2.6, used
+        by audiocraft when resuming) accepts it."""
         state = super().state_dict()
         state["xp.cfg"] = omegaconf.OmegaConf.to_container(state["xp.cfg"], resolve=True)
-        return state
+        return _plain(state)
 
     def run_epoch(self) -> None:
         super().run_epoch()

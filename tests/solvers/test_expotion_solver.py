@@ -48,7 +48,7 @@ def xp_folder(tmp: Path, output: str) -> Path:
 
 
 def test_debug_xp_trains_validates_generates_and_checkpoints_only_the_adaptor(workdir):
-    run = dora_run(workdir, "label=e2e", "evaluate.expotion.use=true")
+    run = dora_run(workdir, "label=e2e", "evaluate.expotion.use=true", "optim.ema.use=true", "optim.ema.updates=1")
     assert run.returncode == 0, run.stderr[-4000:]
     folder = xp_folder(workdir, run.stderr + run.stdout)
     history = json.loads((folder / "history.json").read_text())
@@ -59,8 +59,9 @@ def test_debug_xp_trains_validates_generates_and_checkpoints_only_the_adaptor(wo
     samples = folder / "samples" / "epoch_002"
     wavs = sorted(samples.glob("*.wav"))
     assert wavs and all(w.with_suffix(".json").is_file() and w.with_suffix(".mp4").is_file() for w in wavs)
-    state = torch.load(folder / "checkpoint.th", map_location="cpu", weights_only=False)
+    state = torch.load(folder / "checkpoint.th", map_location="cpu", weights_only=True)  # as audiocraft resumes
     assert all(k.startswith(("adaptor.", "visual.")) for k in state["model"])
+    assert set(state["ema"]["state"]["model"]) == set(state["model"])  # the EMA covers the adaptor only
     assert set(state["best_state"]["model"]) == set(state["model"])
     trained = sum(v.numel() for v in state["model"].values())
     print(f"debug XP checkpoint: {trained} trainable values stored")
@@ -100,7 +101,8 @@ def test_kill_then_rerun_resumes_from_the_last_checkpoint(workdir):
 
 
 def test_export_of_the_debug_xp_loads_with_get_pretrained(workdir, tmp_path):
-    run = dora_run(workdir, "label=e2e", "evaluate.expotion.use=true")  # already trained: restores, returns
+    run = dora_run(workdir, "label=e2e", "evaluate.expotion.use=true", "optim.ema.use=true",
+                   "optim.ema.updates=1")  # already trained: restores (weights_only load) and returns
     assert run.returncode == 0, run.stderr[-4000:]
     folder = xp_folder(workdir, run.stderr + run.stdout)
     export = subprocess.run([sys.executable, "-m", "audiocraft_expotion.export", str(folder), str(tmp_path / "out")],
