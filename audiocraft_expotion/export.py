@@ -4,7 +4,10 @@
 
 SIG_OR_PATH is a dora XP signature, an XP folder or a ``checkpoint.th``. The export holds the
 config, the trained adaptor tensors (best state by default) and the name of the frozen MusicGen
-base; the base weights are not copied (they load from the hub / local folder named there).
+base; the base weights are not copied (they load from the hub / local folder named there). The
+config's ``expotion.extractors`` records the extractors of the training features (name, version,
+settings, weights checksum, width, fps; set by the solver from ``expotion.data``), read back with
+:func:`audiocraft_expotion.data.extractor_record.read_extractor_record` so generation extracts the same.
 """
 import argparse
 import sys

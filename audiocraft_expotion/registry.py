@@ -1,87 +1,38 @@
-"""The one seam between audiocraft and this plugin.
+"""The one patch of audiocraft that its own code needs, applied only while it is needed.
 
-audiocraft 1.3.0 builds models and solvers from hard-coded tables in three module-level functions,
-which its own code (loaders, solvers, ``audiocraft.train``) looks up at call time:
-
-==============================================  ===========================================
-audiocraft function                             what :func:`register` adds
-==============================================  ===========================================
-``audiocraft.models.builders.get_lm_model``     ``lm_model: expotion_lm`` -> ExpotionLM
-``audiocraft.models.builders.get_conditioner_provider``  conditioners with ``model: expotion_visual``
-``audiocraft.solvers.builders.get_solver``      ``solver: expotion`` -> ExpotionSolver
-(and its re-export ``audiocraft.solvers.get_solver``)
-==============================================  ===========================================
-
-:func:`register` wraps each function: an Expotion config goes to our builder, anything else to
-audiocraft's original function, untouched. It is explicit (nothing happens on import), idempotent,
-and undone by :func:`unregister`. ``ExpotionGen``, the builders' entry points and the dora entry
-point (``audiocraft_expotion.train``) call it for you.
-
-It also points ``AUDIOCRAFT_CONFIG`` (audiocraft's cluster "teams" file, which pip-installed
-audiocraft lacks) at ours, unless you set it: experiments then go to ``$AUDIOCRAFT_DORA_DIR``,
-``$EXPOTION_XP_DIR`` or ``./expotion_xps``.
+audiocraft 1.3.0's ``MusicGenSolver.build_model`` builds its LM with the module-level function
+``audiocraft.models.builders.get_lm_model``, which knows only ``lm_model: transformer_lm``.
+:func:`expotion_lm_builder` replaces that function, for the duration of a ``with`` block, by one
+that builds an :class:`~audiocraft_expotion.models.lm.ExpotionLM` for ``lm_model: expotion_lm``
+and calls audiocraft's original for anything else; on leaving the block the original is back.
+:class:`~audiocraft_expotion.solvers.expotion.ExpotionSolver` wraps its ``build_model`` in it.
+Everything else builds Expotion models by calling :mod:`audiocraft_expotion.models.builders`
+directly, so no other audiocraft function is ever replaced.
 """
-import os
+import contextlib
 import typing as tp
 
 import omegaconf
 
-LM_MODEL = "expotion_lm"
-VISUAL_CONDITIONER = "expotion_visual"
-SOLVER = "expotion"
 
-_originals: tp.Dict[str, tp.Callable] = {}
+@contextlib.contextmanager
+def expotion_lm_builder() -> tp.Iterator[None]:
+    """Within the block, ``audiocraft.models.builders.get_lm_model`` also builds Expotion LMs (re-entrant)."""
+    from audiocraft.models import builders as audiocraft_builders
+    from .models import builders
+    from .models.names import LM_MODEL
 
-
-def is_registered() -> bool:
-    return bool(_originals)
-
-
-def register() -> None:
-    """Make audiocraft's builders and loaders accept Expotion configs and checkpoints (idempotent)."""
-    if is_registered():
+    original = audiocraft_builders.get_lm_model
+    if getattr(original, "expotion_patch", False):  # already inside an outer block
+        yield
         return
-    from .resources import config_dir
-    os.environ.setdefault("AUDIOCRAFT_CONFIG", str(config_dir() / "teams" / "default.yaml"))
-    from audiocraft import solvers
-    from audiocraft.models import builders as model_builders
-    from audiocraft.solvers import builders as solver_builders
-    from .models import builders as expotion_builders
-
-    base_lm = model_builders.get_lm_model
-    base_provider = model_builders.get_conditioner_provider
-    base_solver = solver_builders.get_solver
-
-    def get_conditioner_provider(output_dim: int, cfg: omegaconf.DictConfig):
-        return expotion_builders.get_visual_conditioner_provider(output_dim, cfg, base_provider)
 
     def get_lm_model(cfg: omegaconf.DictConfig):
-        if cfg.lm_model == LM_MODEL:
-            return expotion_builders.get_expotion_lm(cfg, get_conditioner_provider)
-        return base_lm(cfg)
+        return builders.get_lm_model(cfg) if cfg.lm_model == LM_MODEL else original(cfg)
 
-    def get_solver(cfg: omegaconf.DictConfig):
-        if cfg.solver == SOLVER:
-            from .solvers.expotion import ExpotionSolver
-            return ExpotionSolver(cfg)
-        return base_solver(cfg)
-
-    _originals.update(get_lm_model=base_lm, get_conditioner_provider=base_provider, get_solver=base_solver)
-    model_builders.get_lm_model = get_lm_model
-    model_builders.get_conditioner_provider = get_conditioner_provider
-    solver_builders.get_solver = get_solver
-    solvers.get_solver = get_solver
-
-
-def unregister() -> None:
-    """Restore audiocraft's original builder functions."""
-    if not is_registered():
-        return
-    from audiocraft import solvers
-    from audiocraft.models import builders as model_builders
-    from audiocraft.solvers import builders as solver_builders
-    model_builders.get_lm_model = _originals["get_lm_model"]
-    model_builders.get_conditioner_provider = _originals["get_conditioner_provider"]
-    solver_builders.get_solver = _originals["get_solver"]
-    solvers.get_solver = _originals["get_solver"]
-    _originals.clear()
+    get_lm_model.expotion_patch = True  # type: ignore[attr-defined]
+    audiocraft_builders.get_lm_model = get_lm_model
+    try:
+        yield
+    finally:
+        audiocraft_builders.get_lm_model = original

@@ -2,29 +2,38 @@
 
 audiocraft's own ``audiocraft.train`` cannot be imported from a pip install (it composes the
 ``config/`` folder that only its git repository has), so this module is the same small loop on
-our config tree: seed and threads, logging, distributed init, per-rank batch size, then the
-solver from audiocraft's (registered) ``get_solver``.
+our config tree: seed and threads, logging, distributed init, per-rank batch size, then
+:class:`~audiocraft_expotion.solvers.expotion.ExpotionSolver`, built directly.
+
+Importing this module (what dora does) points ``AUDIOCRAFT_CONFIG`` (audiocraft's cluster "teams" file,
+which pip-installed audiocraft lacks) at ours unless it is set: experiments then go to
+``$AUDIOCRAFT_DORA_DIR``, ``$EXPOTION_XP_DIR`` or ``./expotion_xps``.
 """
 import logging
 import multiprocessing
 import os
 import random
+import warnings
 
-import flashy
-import numpy as np
-import omegaconf
-import torch
-from dora import git_save, hydra_main
-from audiocraft import solvers
-from audiocraft.environment import AudioCraftEnvironment
-from audiocraft.modules.transformer import set_efficient_attention_backend
-from audiocraft.utils.cluster import get_slurm_parameters
-
-from .registry import register
 from .resources import config_dir
 
+os.environ.setdefault("AUDIOCRAFT_CONFIG", str(config_dir() / "teams" / "default.yaml"))
+# dora composes with Hydra 1.1 semantics (version_base="1.1", as audiocraft): not worth a warning per run
+warnings.filterwarnings("ignore", message=r'\s*version_base="1\.1" selects Hydra 1\.1 compatibility')
+
+import flashy  # noqa: E402
+import numpy as np  # noqa: E402
+import omegaconf  # noqa: E402
+import torch  # noqa: E402
+from dora import git_save, hydra_main  # noqa: E402
+from audiocraft.environment import AudioCraftEnvironment  # noqa: E402
+from audiocraft.modules.transformer import set_efficient_attention_backend  # noqa: E402
+from audiocraft.utils.cluster import get_slurm_parameters  # noqa: E402
+
+from .models.names import SOLVER  # noqa: E402
+from .solvers.expotion import ExpotionSolver  # noqa: E402
+
 logger = logging.getLogger(__name__)
-register()
 
 
 def init_seed_and_system(cfg: omegaconf.DictConfig) -> None:
@@ -49,12 +58,19 @@ def per_rank_batch_size(cfg: omegaconf.DictConfig) -> None:
         section.batch_size //= world
 
 
-def get_solver(cfg: omegaconf.DictConfig):
+def get_solver(cfg: omegaconf.DictConfig) -> ExpotionSolver:
+    """The :class:`ExpotionSolver` of ``cfg`` (per-rank batch sizes, absolute data paths).
+
+    Raises:
+        ValueError: ``cfg.solver`` is not ``expotion``.
+    """
+    if cfg.solver != SOLVER:
+        raise ValueError(f"audiocraft_expotion trains solver={SOLVER} only, got solver={cfg.solver!r}.")
     per_rank_batch_size(cfg)
     for split, path in cfg.datasource.items():
         if isinstance(path, str):
             cfg.datasource[split] = git_save.to_absolute_path(path)
-    return solvers.get_solver(cfg)
+    return ExpotionSolver(cfg)
 
 
 @hydra_main(config_path=str(config_dir()), config_name="config", version_base="1.1")

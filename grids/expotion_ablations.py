@@ -1,30 +1,23 @@
 """The paper's ablation table (Table 1): motion feature {RAFT, Synchformer} x prompt {generic, generated},
-plus face only and face + motion (Synchformer, generated captions), each trained as in §4.2.
+plus face only and face + motion (Synchformer, generated captions), each trained as in §4.2; and the
+face + motion model adapting only the last half of MusicGen-medium's 48 layers (``adaptor.num_layers=24``).
 
-    dora -P audiocraft_expotion grid expotion_ablations --dry_run --init   # list the 6 XPs, no SLURM
     dora -P audiocraft_expotion grid expotion_ablations                     # launch on SLURM, 4 GPUs each
-    dora -P audiocraft_expotion run -d solver=expotion/paper ...            # one XP on the local GPUs
+    dora -P audiocraft_expotion grid expotion_ablations --dry_run --init    # list the 7 XPs, no SLURM
+    dora -P audiocraft_expotion run -f SIG                                   # then run one listed XP here
+    dora -P audiocraft_expotion run -d -f SIG                                # ... on all local GPUs
 
-Extra overrides for every XP go after the grid name, e.g. ``dset=expotion/default``.
+``--init`` stores each XP's overrides, so ``run -f SIG`` (dora's own mechanism) runs it on this
+machine. The dataset is ``dset=expotion/default`` (``egs/expotion/<split>``).
+``expotion_ablations_cpu`` is the same grid sized for a CPU.
 """
-import typing as tp
+from dora import Launcher
 
-from dora import Explorer, Launcher
-
-# (label, conditioner preset, prompt) for each row of Table 1.
-ABLATIONS: tp.List[tp.Tuple[str, str, str]] = [
-    ("face_generated", "expotion/face", "generated"),
-    ("raft_generic", "expotion/motion_raft", "generic"),
-    ("raft_generated", "expotion/motion_raft", "generated"),
-    ("synchformer_generic", "expotion/motion_synchformer", "generic"),
-    ("synchformer_generated", "expotion/motion_synchformer", "generated"),
-    ("face_synchformer_generated", "expotion/face_motion", "generated"),
-]
+from ._explorers import ExpotionExplorer, launch_ablations
 
 
-@Explorer
+@ExpotionExplorer
 def explorer(launcher: Launcher) -> None:
     launcher.slurm_(gpus=4, mem_per_gpu=40)
     launcher.bind_({"solver": "expotion/paper", "dset": "expotion/default"})
-    for label, conditioner, prompt in ABLATIONS:
-        launcher({"conditioner": conditioner, "expotion.prompt": prompt, "label": label})
+    launch_ablations(launcher, half_layers=24)

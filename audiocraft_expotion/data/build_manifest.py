@@ -1,21 +1,29 @@
-"""Build a video-music manifest (audiocraft ``egs`` style) from clips and their feature files.
+"""Build a video-music dataset (audiocraft ``egs`` manifests) from clips and their feature files.
 
-    python -m audiocraft_expotion.data.build_manifest CLIPS_DIR --features FEATURES_DIR --out egs/NAME \\
-        [--captions captions.jsonl] [--face-extractor marlin] [--motion-extractor synchformer] \\
-        [--split train=0.9,valid=0.1] [--seed 0] [--tolerance 0.25] [--skip-bad]
+    python -m audiocraft_expotion.data.build_manifest CLIPS_DIR --features FEATURES_DIR --out DATA \\
+        [--captions captions.jsonl] [--face-extractor auto] [--motion-extractor auto] \\
+        [--split auto] [--seed 0] [--tolerance 0.25] [--skip-bad]
 
-Clips are audio files (.wav, .flac, .mp3, ...) or videos (.mp4, ...) found under ``CLIPS_DIR``; a clip
-is named by its file stem, which must be unique. The features of clip ``owl`` are the files
-``FEATURES_DIR/owl.<extractor>.npz``. ``captions.jsonl`` has one ``{"clip": "owl", "description": "..."}``
-line per clip (``clip`` may also be the file name). Output, all written atomically::
+Clips are audio files (.wav, .flac, .mp3, ...) or videos (.mp4, ...) found under ``CLIPS_DIR``; a
+video's audio track is its music (the training target). A clip is named by its file stem, which
+must be unique. The features of clip ``owl`` are the files ``FEATURES_DIR/owl.<extractor>.npz``;
+by default (``auto``) every extractor found there is used and must exist for every clip; a named
+``--face-extractor`` / ``--motion-extractor`` is required, ``none`` requires nothing.
 
-    OUT/clips/owl.wav     audio: extracted from the video (32 kHz mono, cached) or a link to the audio file
-    OUT/clips/owl.json    clip metadata (see clip_info): prompts and feature files by extractor
-    OUT/<split>/data.jsonl  audiocraft AudioMeta entries, one per clip of the split
+Without ``--captions`` the clips have no caption and train with the paper's generic prompt ("music
+with catchy melody"); ``captions.jsonl`` adds generated ones, one ``{"clip": "owl", "description":
+"..."}`` line per clip (``clip`` may also be the file name). ``--split auto`` suits small folders
+(:func:`splits.auto_splits`); ``--split train=0.8,valid=0.1,...`` gives disjoint fractions.
+Output, all written atomically::
+
+    DATA/clips/owl.wav       audio: extracted from the video (32 kHz mono, cached) or a link to the audio file
+    DATA/clips/owl.json      clip metadata (see clip_info): prompts and feature files by extractor
+    DATA/<split>/data.jsonl  audiocraft AudioMeta entries, one per clip of the split
+    DATA/dataset.json        extractors (name, version, settings, weights, width, fps), captions, splits
 
 Every clip is validated (:mod:`clip_check`) before anything is written to the splits; if a clip has
 problems, all problems are reported by clip and file and the command exits with status 1, unless
-``--skip-bad`` drops those clips (the report is still printed).
+``--skip-bad`` drops those clips (the report is still printed, and kept in ``dataset.json``).
 """
 import argparse
 import glob
@@ -29,25 +37,31 @@ from pathlib import Path
 from audiocraft.data.audio import audio_info
 from audiocraft.data.audio_dataset import DEFAULT_EXTS, AudioMeta, save_audio_meta
 
-from .audio_track import VIDEO_EXTS, extract_audio_track
-from .clip_check import DEFAULT_TOLERANCE, ClipCheckError, ClipReport, check_clip, check_widths, format_report
+from ..media import VIDEO_SUFFIXES
+from ..media.audio import extract_audio_track
+from .clip_check import (DEFAULT_TOLERANCE, ClipCheckError, ClipReport, audio_duration, check_clip,
+                         check_consistency, common_records, format_report)
 from .clip_info import ClipInfo, clip_info_path, relative_to_info, save_clip_info
+from .dataset_record import DatasetRecord, save_dataset_record
+from .extractor_record import ExtractorRecord
 from .feature_io import FEATURE_SUFFIX
-from .splits import assign_splits, parse_splits
+from .splits import AUTO, make_splits, parse_splits
 
 NO_EXTRACTOR = "none"
 
 
 @dataclass
 class Manifest:
-    """What :func:`build_manifest` wrote: the clips of each split and the report of every clip."""
+    """What :func:`build_manifest` wrote: the clips of each split, the report of every clip and the
+    extractors of the features (by name)."""
     splits: tp.Dict[str, tp.List[AudioMeta]]
     reports: tp.List[ClipReport]
+    extractors: tp.Dict[str, ExtractorRecord]
 
 
 def find_clips(clips_dir: Path) -> tp.Dict[str, tp.List[Path]]:
     """Audio and video files under ``clips_dir``, by stem (a stem with several files is ambiguous)."""
-    exts = set(DEFAULT_EXTS) | set(VIDEO_EXTS)
+    exts = set(DEFAULT_EXTS) | set(VIDEO_SUFFIXES)
     clips: tp.Dict[str, tp.List[Path]] = {}
     for path in sorted(clips_dir.rglob("*")):
         if path.is_file() and path.suffix.lower() in exts and not path.name.startswith("."):
@@ -96,7 +110,23 @@ def find_features(name: str, features_dir: Path, extractors: tp.Sequence[str]) -
     required ``extractors`` (so that a missing one is reported by its file name)."""
     found = {path.name[len(name) + 1:-len(FEATURE_SUFFIX)]: path
              for path in sorted(features_dir.glob(f"{glob.escape(name)}.*{FEATURE_SUFFIX}"))}
+    found = {extractor: path for extractor, path in found.items() if "." not in extractor}
     return {**{e: features_dir / f"{name}.{e}{FEATURE_SUFFIX}" for e in extractors}, **found}
+
+
+def required_extractors(names: tp.Iterable[str], features_dir: Path, face_extractor: str,
+                        motion_extractor: str) -> tp.List[str]:
+    """The extractors every clip must have: the named ones and, if either is ``auto``, all those found
+    for any clip. Raises FileNotFoundError when ``auto`` finds no feature file at all."""
+    named = [e for e in (face_extractor, motion_extractor) if e not in (NO_EXTRACTOR, AUTO)]
+    if AUTO not in (face_extractor, motion_extractor):
+        return named
+    found = sorted({e for name in names for e in find_features(name, features_dir, [])})
+    if not found:
+        raise FileNotFoundError(f"{features_dir}: no feature files <clip>.<extractor>{FEATURE_SUFFIX} for the clips; "
+                                "extract them first: python -m audiocraft_expotion.features extract "
+                                f"--extractor NAME CLIPS --out {features_dir}")
+    return sorted(set(named) | set(found))
 
 
 def prepare_clip(name: str, files: tp.List[Path], features_dir: Path, extractors: tp.Sequence[str],
@@ -108,13 +138,14 @@ def prepare_clip(name: str, files: tp.List[Path], features_dir: Path, extractors
     source = files[0]
     problems = []
     try:
-        if source.suffix.lower() in VIDEO_EXTS:
+        if source.suffix.lower() in VIDEO_SUFFIXES:
             audio = extract_audio_track(source, audio_dir / f"{name}.wav", sample_rate)
         else:
             audio = link_audio(source, audio_dir / source.name)
-        file_info = audio_info(audio)
+        duration, rate = audio_duration(audio), audio_info(audio).sample_rate
     except Exception as exc:  # PyAV / soundfile raise many types; any of them makes this clip bad
-        return None, [f"{source}: cannot read the audio ({exc})."]
+        message = str(exc) if str(source) in str(exc) else f"{source}: {exc}"
+        return None, [f"cannot use the clip's audio track (its music, the training target): {message}"]
     info_path = clip_info_path(audio)
     description = None
     if captions is not None:
@@ -123,47 +154,60 @@ def prepare_clip(name: str, files: tp.List[Path], features_dir: Path, extractors
             problems.append(f"{source}: no caption for clip '{name}' in the captions file.")
     features = {extractor: relative_to_info(info_path, path)
                 for extractor, path in find_features(name, features_dir, extractors).items()}
-    save_clip_info(info_path, ClipInfo(name=name, features=features, description=description, source=str(source)))
-    return AudioMeta(str(audio.absolute()), file_info.duration, file_info.sample_rate), problems
+    save_clip_info(info_path, ClipInfo(name=name, features=features, description=description,
+                                          source=str(source.absolute())))
+    return AudioMeta(str(audio.absolute()), duration, rate), problems
 
 
 def build_manifest(clips_dir: tp.Union[str, Path], features_dir: tp.Union[str, Path], out: tp.Union[str, Path],
-                   captions: tp.Optional[tp.Union[str, Path]] = None, face_extractor: str = "marlin",
-                   motion_extractor: str = "synchformer", splits: str = "train=0.9,valid=0.1", seed: int = 0,
+                   captions: tp.Optional[tp.Union[str, Path]] = None, face_extractor: str = AUTO,
+                   motion_extractor: str = AUTO, splits: str = AUTO, seed: int = 0,
                    tolerance: float = DEFAULT_TOLERANCE, skip_bad: bool = False,
                    audio_dir: tp.Optional[tp.Union[str, Path]] = None, sample_rate: int = 32000) -> Manifest:
-    """Scan, prepare and validate the clips, then write ``out/<split>/data.jsonl``.
+    """Scan, prepare and validate the clips, then write ``out/<split>/data.jsonl`` and ``out/dataset.json``.
 
-    An extractor named ``"none"`` is not required. Raises :class:`ClipCheckError` (listing every
-    problem) if some clip is bad and ``skip_bad`` is False; nothing is written to the splits then.
+    Args:
+        face_extractor, motion_extractor: required extractor names; ``"auto"``: every extractor found;
+            ``"none"``: nothing required.
+        splits: ``"auto"`` (:func:`splits.auto_splits`) or fractions ``"train=0.9,valid=0.1"``.
+    Raises:
+        ClipCheckError: some clip is bad and ``skip_bad`` is False, or no clip is good (lists every
+            problem); nothing is written to the splits then.
+        FileNotFoundError: a folder does not exist, no clips, or (``auto``) no feature files at all.
     """
     clips_dir, features_dir, out = Path(clips_dir), Path(features_dir), Path(out)
     for folder in (clips_dir, features_dir):
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder}: folder does not exist.")
-    fractions = parse_splits(splits)
+    if splits != AUTO:
+        parse_splits(splits)  # a bad split spec fails before any work
     audio_dir = Path(audio_dir) if audio_dir is not None else out / "clips"
     caption_map = load_captions(Path(captions)) if captions is not None else None
-    extractors = [e for e in (face_extractor, motion_extractor) if e != NO_EXTRACTOR]
+    clips = find_clips(clips_dir)
+    if not clips:
+        raise FileNotFoundError(f"{clips_dir}: no audio or video clips found.")
+    extractors = required_extractors(clips, features_dir, face_extractor, motion_extractor)
 
     reports, metas = [], {}
-    for name, files in find_clips(clips_dir).items():
+    for name, files in clips.items():
         meta, problems = prepare_clip(name, files, features_dir, extractors, audio_dir, caption_map, sample_rate)
         report = check_clip(meta, extractors, tolerance) if meta is not None else ClipReport(name)
         report.problems[:0] = problems
         reports.append(report)
         metas[name] = meta
-    if not reports:
-        raise FileNotFoundError(f"{clips_dir}: no audio or video clips found.")
-    check_widths(reports)
+    check_consistency(reports)
     good = [r.name for r in reports if r.ok]
-    if len(good) < len(reports) and not skip_bad:
+    if not good or (len(good) < len(reports) and not skip_bad):
         raise ClipCheckError(reports)
-    split_names = assign_splits(good, fractions, seed)
-    manifest = Manifest({split: [metas[n] for n in names] for split, names in split_names.items()}, reports)
+    split_names = make_splits(good, splits, seed)
+    records = common_records([r for r in reports if r.ok])
+    manifest = Manifest({split: [metas[n] for n in names] for split, names in split_names.items()}, reports, records)
     for split, split_meta in manifest.splits.items():
         (out / split).mkdir(parents=True, exist_ok=True)
         save_audio_meta_atomic(out / split / "data.jsonl", split_meta)
+    skipped = {r.name: r.problems for r in reports if not r.ok}
+    save_dataset_record(out, DatasetRecord(extractors=records, captions=caption_map is not None,
+                                           splits=split_names, skipped=skipped))
     return manifest
 
 
@@ -174,10 +218,13 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
     parser.add_argument("--features", required=True, help="folder of the feature files <clip>.<extractor>.npz")
     parser.add_argument("--out", required=True, help="output folder, e.g. egs/NAME")
     parser.add_argument("--captions", help="jsonl of {\"clip\": ..., \"description\": ...} generated captions")
-    parser.add_argument("--face-extractor", default="marlin", help=f"required face features ('{NO_EXTRACTOR}': none)")
-    parser.add_argument("--motion-extractor", default="synchformer",
-                        help=f"required motion features ('{NO_EXTRACTOR}': none)")
-    parser.add_argument("--split", default="train=0.9,valid=0.1", help="splits and fractions")
+    for modality in ("face", "motion"):
+        parser.add_argument(f"--{modality}-extractor", default=AUTO,
+                            help=f"required {modality} features ('{AUTO}' (default): every extractor found in "
+                                 f"--features; '{NO_EXTRACTOR}': none)")
+    parser.add_argument("--split", default=AUTO,
+                        help=f"'{AUTO}' (default: one clip or 10 %% held out for valid/evaluate/generate) or "
+                             "disjoint fractions, e.g. train=0.8,valid=0.1,evaluate=0.05,generate=0.05")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random split")
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                         help="seconds the features may fall short of the audio at either end")
@@ -197,6 +244,10 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
     for split, meta in manifest.splits.items():
         total = sum(m.duration for m in meta)
         print(f"{split}: {len(meta)} clips, {total:.1f} s -> {Path(args.out) / split / 'data.jsonl'}")
+    for name, record in manifest.extractors.items():
+        print(f"features {name}: {record.modality or 'modality unknown'}, {record.dim}-d at {record.fps:g} fps")
+    print(f"prompts: {'generated captions' if args.captions else 'generic (no --captions)'}; "
+          f"train with: dora run solver=expotion/smoke expotion.data={args.out}")
     return 0
 
 

@@ -19,7 +19,7 @@ import typing as tp
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from .feature_io import atomic_write_bytes
+from ..utils.atomic import atomic_write_bytes
 
 GENERIC_PROMPT = "music with catchy melody"
 PROMPTS: tp.Tuple[str, ...] = ("generated", "generic")

@@ -10,16 +10,21 @@ A feature file is a ``.npz`` archive with:
 Writes are atomic (temporary file in the same folder, then ``os.replace``), so a killed job
 never leaves a truncated file behind; reads validate shape and finiteness and name the file in
 every error.
+
+Time: frame ``i`` is the instant ``start + i / fps`` of the clip (:meth:`FeatureFile.times`), and
+clip time ``t`` is the fractional frame position ``(t - start) * fps`` (:meth:`FeatureFile.position`).
+Training cuts, generation and plots all read a file through these two methods; features between
+frames are linearly interpolated (paper eq. 1, :mod:`audiocraft_expotion.modules.temporal`).
 """
 import json
-import os
-import tempfile
 import typing as tp
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from ..utils.atomic import atomic_write_bytes
 
 FEATURE_SUFFIX = ".npz"
 
@@ -49,29 +54,17 @@ class FeatureFile:
         """Seconds covered by the frames, from ``start``."""
         return self.num_frames / self.fps
 
+    def times(self) -> np.ndarray:
+        """``[T]`` clip time in seconds of each frame: ``start + i / fps``."""
+        return self.start + np.arange(self.num_frames) / self.fps
+
+    def position(self, time: tp.Union[float, torch.Tensor]) -> tp.Union[float, torch.Tensor]:
+        """Fractional frame position of clip time ``time`` (s): ``(time - start) * fps``; inverse of :meth:`times`."""
+        return (time - self.start) * self.fps
+
     def tensor(self) -> torch.Tensor:
         """``[T, D]`` float32 tensor."""
         return torch.from_numpy(np.ascontiguousarray(self.features, dtype=np.float32))
-
-
-def atomic_write_bytes(path: tp.Union[str, Path], write: tp.Callable[[tp.BinaryIO], None]) -> None:
-    """Write a file atomically: ``write(f)`` fills a temporary file which then replaces ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give them the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def check_features(features: np.ndarray, source: str) -> None:

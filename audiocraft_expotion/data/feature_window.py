@@ -1,37 +1,48 @@
-"""Cut the frames of a feature sequence that describe the same time span as an audio segment.
+"""Cut a feature sequence at the exact time span of an audio segment.
 
-Frame ``i`` of a feature file describes clip time ``[start + i / fps, start + (i + 1) / fps)``.
-The audio segment ``[seek_time, seek_time + duration)`` maps to the frames
+A feature file's frame ``i`` is clip time ``start + i / fps`` (:mod:`feature_io`). The audio segment
+``[seek_time, seek_time + duration)`` gets ``n = ceil(duration * fps)`` frames at the file's own rate,
+frame ``k`` being the features at clip time ``seek_time + k / fps`` exactly: linearly interpolated
+between the two nearest frames of the file (paper eq. 1 at a fractional time,
+:func:`audiocraft_expotion.modules.temporal.interpolate_at`). The visual conditioner then puts LM frame
+``j`` at segment time ``j / frame_rate``, i.e. clip time ``seek_time + j / frame_rate``, which is where
+the music of that frame is: no whole-frame rounding of the seek time (up to ``1 / fps`` = 200 ms late
+at 5 fps).
 
-    first = floor((seek_time - start) * fps),   n = ceil(duration * fps),
+Generation reads a whole file through the same function with ``seek_time = 0``, so training and
+generation see a video at the same times.
 
-i.e. frames ``first, ..., first + n - 1``: as many frames as the segment lasts, frame 0 being the
-frame that covers ``seek_time`` (frame ``k`` starts at most ``1 / fps`` before ``seek_time + k / fps``).
-
-Edges: frames before the first or past the last frame of the file repeat the first / last frame
-(the nearest one in time), so a segment starting before the video's first frame, or a feature file
-a little shorter than the audio, still gives ``n`` frames. How far the features may fall short of
-the audio is checked once, before training (:mod:`clip_check`). Padded audio past the end of a clip
-is not part of the span: the dataset passes the duration of the audio actually read.
+Edges: times before the first or past the last frame of the file hold the first / last frame, so a
+segment starting before the video's first frame, or a feature file a little shorter than the audio,
+still gives ``n`` frames. How far the features may fall short of the audio is checked once, before
+training (:mod:`clip_check`). Padded audio past the end of a clip is not part of the span: the
+dataset passes the duration of the audio actually read.
 """
 import math
 
 import torch
 
+from ..modules.temporal import interpolate_at
 from .feature_io import FeatureFile
 
-_EPS = 1e-6  # absorbs float error in time * fps, e.g. 0.6 * 5 = 2.9999999999999996
+_EPS = 1e-6  # absorbs float error in duration * fps, e.g. 0.6 * 5 = 2.9999999999999996
 
 
-def window_frames(feature_file: FeatureFile, seek_time: float, duration: float) -> torch.Tensor:
-    """``[n]`` indices (long) of the frames covering ``[seek_time, seek_time + duration)``, clipped to the file."""
+def window_positions(feature_file: FeatureFile, seek_time: float, duration: float) -> torch.Tensor:
+    """``[n]`` fractional frame positions (float64) of clip times ``seek_time + k / fps``, ``n = ceil(duration * fps)``.
+
+    Raises:
+        ValueError: for a non-positive ``duration``.
+    """
     if duration <= 0:
         raise ValueError(f"Segment duration must be positive, got {duration}.")
-    first = math.floor((seek_time - feature_file.start) * feature_file.fps + _EPS)
     count = max(1, math.ceil(duration * feature_file.fps - _EPS))
-    return (torch.arange(count) + first).clamp(0, feature_file.num_frames - 1)
+    return torch.arange(count, dtype=torch.float64) + feature_file.position(seek_time)
 
 
 def cut_features(feature_file: FeatureFile, seek_time: float, duration: float) -> torch.Tensor:
-    """``[n, D]`` features of ``[seek_time, seek_time + duration)``, ``n = ceil(duration * fps)``."""
-    return feature_file.tensor()[window_frames(feature_file, seek_time, duration)]
+    """``[n, D]`` float32 features of ``[seek_time, seek_time + duration)`` at ``feature_file.fps``.
+
+    Frame ``k`` is the (interpolated) features at clip time ``seek_time + k / fps``; see the module docstring.
+    """
+    return interpolate_at(feature_file.tensor(), window_positions(feature_file, seek_time, duration))

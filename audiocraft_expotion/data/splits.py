@@ -1,9 +1,15 @@
-"""Random, reproducible assignment of clips to audiocraft's data splits."""
+"""Random, reproducible assignment of clips to audiocraft's data splits.
+
+Either explicit fractions (``"train=0.9,valid=0.1"``, disjoint splits) or ``"auto"``, for the
+small folders of one's own recordings (:func:`auto_splits`).
+"""
 import math
 import random
 import typing as tp
 
 SPLITS: tp.Tuple[str, ...] = ("train", "valid", "evaluate", "generate")
+AUTO = "auto"
+AUTO_HOLD_OUT_ONE = 10  # below this many clips, "auto" holds out a single clip
 
 
 def parse_splits(spec: str) -> tp.Dict[str, float]:
@@ -49,3 +55,28 @@ def assign_splits(names: tp.Sequence[str], fractions: tp.Dict[str, float], seed:
         out[name] = sorted(order[start:start + count])
         start += count
     return out
+
+
+def auto_splits(names: tp.Sequence[str], seed: int = 0) -> tp.Dict[str, tp.List[str]]:
+    """All four splits for a folder of any size: ``train`` is disjoint from the others, and
+    ``valid`` / ``evaluate`` / ``generate`` share the held-out clips (as audiocraft's own dataset
+    configs often do).
+
+    - 1 clip: every split is that clip (nothing is held out: valid measures the training fit);
+    - fewer than :data:`AUTO_HOLD_OUT_ONE` clips: one clip (chosen with ``seed``) is held out;
+    - more: 10 % of the clips (at least one) are held out.
+    """
+    order = sorted(names)
+    if not order:
+        raise ValueError("No clips to split.")
+    if len(order) == 1:
+        return {split: list(order) for split in SPLITS}
+    random.Random(seed).shuffle(order)
+    held = 1 if len(order) < AUTO_HOLD_OUT_ONE else max(1, round(0.1 * len(order)))
+    return {"train": sorted(order[held:]), **{split: sorted(order[:held]) for split in SPLITS[1:]}}
+
+
+def make_splits(names: tp.Sequence[str], spec: str = AUTO, seed: int = 0) -> tp.Dict[str, tp.List[str]]:
+    """Clip names by split: :func:`auto_splits` for ``spec="auto"``, else :func:`assign_splits` of the
+    fractions in ``spec``."""
+    return auto_splits(names, seed) if spec == AUTO else assign_splits(names, parse_splits(spec), seed)

@@ -26,7 +26,8 @@ import torch
 
 from ..modules.temporal import interpolate_features
 from .build_manifest import Manifest, build_manifest
-from .feature_io import FeatureFile, atomic_write_bytes, save_features
+from ..utils.atomic import atomic_write_bytes
+from .feature_io import FeatureFile, save_features
 
 NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SPLITS = "train=0.5,valid=0.2,evaluate=0.15,generate=0.15"
@@ -35,7 +36,8 @@ SPLITS = "train=0.5,valid=0.2,evaluate=0.15,generate=0.15"
 @dataclass
 class SyntheticConfig:
     """Sizes of the synthetic clips and of their features (defaults: the rates and widths of the MARLIN
-    face and Synchformer motion extractors of :mod:`audiocraft_expotion.features`)."""
+    face, Synchformer motion and RAFT (flow CNN) motion extractors of :mod:`audiocraft_expotion.features`,
+    so that every conditioner preset of the ablation grid has its features)."""
     num_clips: int = 8
     duration: float = 4.0
     sample_rate: int = 32000
@@ -45,6 +47,9 @@ class SyntheticConfig:
     motion_extractor: str = "synchformer"
     motion_dim: int = 768
     motion_fps: float = 40.0
+    flow_extractor: str = "raft"
+    flow_dim: int = 256
+    flow_fps: float = 5.0
     video: bool = False
     seed: int = 0
 
@@ -116,10 +121,14 @@ def write_clip(out: Path, name: str, cfg: SyntheticConfig, rng: np.random.Genera
     face = smooth_features(cfg.duration, cfg.face_fps, cfg.face_dim, rng)
     motion = smooth_features(cfg.duration, cfg.motion_fps, cfg.motion_dim, rng)
     motion[:, 0] = energy(np.arange(len(motion)) / cfg.motion_fps)
-    for extractor, features, fps in ((cfg.face_extractor, face, cfg.face_fps),
-                                     (cfg.motion_extractor, motion, cfg.motion_fps)):
+    flow = smooth_features(cfg.duration, cfg.flow_fps, cfg.flow_dim, rng)
+    flow[:, 0] = energy(np.arange(len(flow)) / cfg.flow_fps)
+    for extractor, modality, features, fps in ((cfg.face_extractor, "face", face, cfg.face_fps),
+                                               (cfg.motion_extractor, "motion", motion, cfg.motion_fps),
+                                               (cfg.flow_extractor, "motion", flow, cfg.flow_fps)):
         save_features(out / "features" / f"{name}.{extractor}.npz",
-                      FeatureFile(features, fps, meta={"extractor": extractor, "synthetic": True}))
+                      FeatureFile(features, fps, meta={"extractor": extractor, "modality": modality,
+                                                       "synthetic": True}))
     bpm = 70 + 100 * float(energy(np.linspace(0, cfg.duration, 100)).mean())
     speed = "slow" if bpm < 100 else "moderate" if bpm < 130 else "fast"
     return f"A {speed} click track at about {bpm:.0f} bpm over a {NOTES[semitone % 12]} drone."

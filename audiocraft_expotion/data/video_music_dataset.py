@@ -6,14 +6,18 @@ of each extractor. Segments are drawn by audiocraft's ``AudioDataset``: random o
 ``shuffle=True`` (train), offsets fixed by the item index with ``shuffle=False`` (valid, evaluate,
 generate). The features are cut at the segment's span ``[seek_time, seek_time + n_frames / sample_rate)``
 (:mod:`feature_window`), so padded audio past the end of a clip gets no visual frames.
+
+Building a dataset needs no audiocraft "teams" config: the manifest is read by
+:func:`manifest.load_manifest` (errors give file and line) and the dataset derives from audiocraft's
+``AudioDataset`` directly (``InfoAudioDataset`` would map paths through the cluster environment).
 """
 import typing as tp
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from audiocraft.data.audio_dataset import AudioMeta
-from audiocraft.data.info_audio_dataset import AudioInfo, InfoAudioDataset
+from audiocraft.data.audio_dataset import AudioDataset, AudioMeta
+from audiocraft.data.info_audio_dataset import AudioInfo
 
 from ..modules.conditions import (MODALITIES, ExpotionConditioningAttributes, FeatureSequence,
                                   VisualCondition)
@@ -21,6 +25,7 @@ from .clip_check import DEFAULT_TOLERANCE, ClipCheckError, check_clips
 from .clip_info import PROMPTS, ClipInfo, clip_info_path, feature_path, load_clip_info
 from .feature_io import load_features
 from .feature_window import cut_features
+from .manifest import load_manifest
 
 TEXT_CONDITION = "description"
 VISUAL_CONDITION = "visual"
@@ -43,7 +48,7 @@ class ExpotionInfo(AudioInfo):
                                               visual={VISUAL_CONDITION: self.visual})
 
 
-class VideoMusicDataset(InfoAudioDataset):
+class VideoMusicDataset(AudioDataset):
     """Audio segments with their prompt and the features of the same span (always returns infos).
 
     Args:
@@ -55,12 +60,15 @@ class VideoMusicDataset(InfoAudioDataset):
         check: validate every clip when building the dataset (:mod:`clip_check`), so that a bad clip
             fails before training rather than mid-epoch.
         tolerance: seconds the features may fall short of the audio at either end (for ``check``).
+        manifest: the file ``meta`` was read from (named in errors about its rows).
         kwargs: ``AudioDataset`` arguments (segment_duration, shuffle, sample_rate, channels, ...).
+    Raises:
+        ClipCheckError: some clip is bad (every problem, by file).
     """
     def __init__(self, meta: tp.List[AudioMeta], modalities: tp.Sequence[str] = MODALITIES,
                  prompt: str = "generated", face_extractor: tp.Optional[str] = None,
                  motion_extractor: tp.Optional[str] = None, check: bool = True,
-                 tolerance: float = DEFAULT_TOLERANCE, **kwargs):
+                 tolerance: float = DEFAULT_TOLERANCE, manifest: tp.Optional[Path] = None, **kwargs):
         if not kwargs.pop("return_info", True):
             raise ValueError("VideoMusicDataset always returns segment infos; return_info=False is not supported.")
         super().__init__(meta, return_info=True, **kwargs)
@@ -75,8 +83,9 @@ class VideoMusicDataset(InfoAudioDataset):
             raise ValueError(f"No extractor given for modalities {missing} (set face_extractor / motion_extractor).")
         self.extractors: tp.Dict[str, str] = {m: tp.cast(str, extractors[m]) for m in MODALITIES if m in modalities}
         self.prompt = prompt
+        self.manifest = manifest
         if check:
-            reports = check_clips(self.meta, list(self.extractors.values()), tolerance, prompt)
+            reports = check_clips(self.meta, list(self.extractors.values()), tolerance, prompt, manifest)
             if not all(r.ok for r in reports):
                 raise ClipCheckError(reports)
         self.clips: tp.Dict[str, ClipInfo] = {m.path: load_clip_info(clip_info_path(m.path)) for m in self.meta}
@@ -92,7 +101,8 @@ class VideoMusicDataset(InfoAudioDataset):
 
     def __getitem__(self, index: int) -> tp.Tuple[torch.Tensor, ExpotionInfo]:
         """``([C, T] wav, info)`` of one segment."""
-        wav, info = super().__getitem__(index)
+        wav, segment = super().__getitem__(index)
+        info = AudioInfo(**segment.to_dict())
         path = info.meta.path
         visual = self._visual(path, info.seek_time, info.n_frames / info.sample_rate)
         clip = self.clips[path]
@@ -117,8 +127,11 @@ def build_expotion_dataset(path: tp.Union[str, Path], segment_duration: tp.Optio
             min_segment_ratio, sample_on_duration, check, tolerance, ...).
     Returns:
         The dataset; batch it with ``collate_fn=dataset.collater``.
+    Raises:
+        ManifestError: no manifest or a bad row (file:line); ClipCheckError: bad clips.
     """
-    return VideoMusicDataset.from_meta(path, segment_duration=segment_duration, sample_rate=sample_rate,
-                                       channels=channels, modalities=list(modalities), prompt=prompt,
-                                       motion_extractor=motion_extractor, face_extractor=face_extractor,
-                                       shuffle=shuffle, return_info=return_info, **kwargs)
+    manifest, meta = load_manifest(path)
+    return VideoMusicDataset(meta, segment_duration=segment_duration, sample_rate=sample_rate,
+                             channels=channels, modalities=list(modalities), prompt=prompt,
+                             motion_extractor=motion_extractor, face_extractor=face_extractor,
+                             shuffle=shuffle, return_info=return_info, manifest=manifest, **kwargs)

@@ -45,7 +45,8 @@ from ..data.clip_check import ClipCheckError, check_clips
 from ..data.clip_info import PROMPTS, ClipInfo, clip_info_path, feature_path, load_clip_info
 from ..data.feature_io import FeatureFile, load_features
 from ..generate.music import generate_music
-from ..generate.wav_io import write_wav
+from ..media.wav import write_wav
+from ..resources import generate_audio_settings
 from ..models.expotion_gen import ExpotionGen
 from .clap import DEFAULT_CLAP
 from .evaluate import METRICS, evaluate_folder
@@ -133,7 +134,7 @@ def write_references(clips: tp.Sequence[Clip], out_dir: Path) -> None:
         path = out_dir / f"{clip.info.name}.wav"
         if not path.exists():
             wav, sample_rate = audio_read(clip.meta.path, 0., clip.duration)
-            write_wav(path, wav.numpy(), sample_rate)
+            write_wav(path, wav, sample_rate, strategy="none")
 
 
 def generate_system(system: System, clips: tp.Sequence[Clip], out_dir: Path, *, seed: int,
@@ -155,7 +156,7 @@ def generate_system(system: System, clips: tp.Sequence[Clip], out_dir: Path, *, 
     for clip in tqdm(todo, desc=system.name):
         wav = generate_music(model, tp.cast(str, clip.info.prompt(system.prompt)), visual_inputs(model, clip, used),
                              clip.duration, seed, cfg_text, cfg_visual, progress=False)
-        write_wav(out_dir / f"{clip.info.name}.wav", wav.numpy(), model.sample_rate)
+        write_wav(out_dir / f"{clip.info.name}.wav", wav, model.sample_rate, **generate_audio_settings())
 
 
 def parse_args(argv: tp.Optional[tp.Sequence[str]] = None) -> argparse.Namespace:

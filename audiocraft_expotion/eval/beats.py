@@ -12,7 +12,7 @@ import librosa
 import numpy as np
 import torch
 
-from .audio_io import resample
+from ..media.audio import resample
 
 SAMPLE_RATE = 22050
 HOP = 128

@@ -10,7 +10,7 @@ import typing as tp
 import torch
 from transformers import ClapModel, ClapProcessor
 
-from .audio_io import resample
+from ..media.audio import resample
 from .availability import MetricUnavailable
 
 DEFAULT_CLAP = "laion/clap-htsat-unfused"

@@ -3,6 +3,11 @@
 :func:`evaluate_folder` pairs files by stem, computes per-clip metrics (tempo error, beat F1, KL,
 text-audio and video-audio similarity) and set metrics (FAD, IS), and returns them with every
 metric that could not run given as :class:`~.availability.Unavailable` with its reason.
+
+KL is audiocraft's ``audiocraft.metrics.kld.kl_divergence`` (``KL(p_ref || p_gen)``, eps 1e-6, nats),
+as in its ``KLDivergenceMetric``, on the CNN14 tagger's softmax label distributions ``[527]``. Its
+``PasstKLDivergenceMetric`` is not used: hear21passt downloads the PaSST weights from a GitHub release
+when the model is built, and ``update`` needs generated and reference audio of one length and rate.
 """
 import typing as tp
 from dataclasses import dataclass
@@ -11,23 +16,27 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ..media import VIDEO_SUFFIXES
+from ..media.audio import read_audio
+from ..media.video import read_video
 from .availability import MetricUnavailable, MetricValue, Unavailable
-from .audio_io import load_audio
 from .beats import track_beats
 from .clap import DEFAULT_CLAP, ClapScorer
 from .cnn14 import load_cnn14
 from .fad import fad_from_embeddings
 from .inception import inception_score
-from .kl import kl_divergence
 from .pairing import Pairing, pair_by_stem
 from .rhythm import beat_f1, tempo_error
 from .vggish import load_vggish
 from .video_audio import DEFAULT_VIDEO_AUDIO_MODEL, load_video_audio_model, video_audio_similarity
-from .video_io import VIDEO_SUFFIXES, load_video
 
 METRICS = ("fad", "kl", "is", "tempo", "beat_f1", "text_audio", "video_audio")
 PER_CLIP_METRICS = ("kl", "tempo", "beat_f1", "text_audio", "video_audio")
 PathLike = tp.Union[str, Path]
+VIDEO_FPS = 2.
+"""Frames per second given to the video-audio model (LanguageBind picks 8 of them, uniformly)."""
+VIDEO_MAX_SIDE = 448
+"""Longest frame side decoded for the video-audio model (its transform resizes the short side to 224)."""
 
 
 @dataclass
@@ -64,6 +73,12 @@ def _load_models(metrics: tp.Sequence[str], prompts: tp.Optional[tp.Mapping[str,
     return models
 
 
+def _mono(path: Path) -> tp.Tuple[torch.Tensor, int]:
+    """``float32 [S]`` mono audio of ``path`` at its own rate, and the rate (Hz)."""
+    wav, sample_rate = read_audio(path)
+    return wav[0], sample_rate
+
+
 def _find_video(videos_dir: PathLike, stem: str) -> tp.Optional[Path]:
     for suffix in VIDEO_SUFFIXES:
         if (Path(videos_dir) / f"{stem}{suffix}").is_file():
@@ -75,8 +90,8 @@ def _evaluate_clip(stem: str, generated: Path, reference: Path, metrics: tp.Sequ
                    models: tp.Dict[str, tp.Any], prompts: tp.Optional[tp.Mapping[str, str]],
                    videos_dir: tp.Optional[PathLike], store: tp.Dict[str, list]) -> tp.Dict[str, tp.Any]:
     """Per-clip metrics of one pair; appends set-level inputs (embeddings, label distributions) to ``store``."""
-    gen_wav, gen_sr = load_audio(generated)
-    ref_wav, ref_sr = load_audio(reference)
+    gen_wav, gen_sr = _mono(generated)
+    ref_wav, ref_sr = _mono(reference)
     row: tp.Dict[str, tp.Any] = {"stem": stem, "generated": str(generated), "reference": str(reference)}
     if "tempo" in metrics or "beat_f1" in metrics:
         gen_beats, ref_beats = track_beats(gen_wav, gen_sr), track_beats(ref_wav, ref_sr)
@@ -90,9 +105,10 @@ def _evaluate_clip(stem: str, generated: Path, reference: Path, metrics: tp.Sequ
     if isinstance(tagger, Unavailable):
         row["kl"] = tagger
     elif tagger is not None:
+        from audiocraft.metrics.kld import kl_divergence  # imports audiocraft: only when KL is computed
         gen_probs, ref_probs = tagger.label_distribution(gen_wav, gen_sr), tagger.label_distribution(ref_wav, ref_sr)
         store["tagger_generated"].append(gen_probs)
-        row["kl"] = float(kl_divergence(gen_probs[None], ref_probs[None])[0])
+        row["kl"] = float(kl_divergence(gen_probs[None], ref_probs[None])[0])  # KL(p_ref || p_gen), nats
     clap = models.get("clap")
     if isinstance(clap, Unavailable) or clap is None:
         row["text_audio"] = clap
@@ -107,8 +123,8 @@ def _evaluate_clip(stem: str, generated: Path, reference: Path, metrics: tp.Sequ
     elif video is None:
         row["video_audio"] = Unavailable(f"no video for '{stem}' in {videos_dir}")
     else:
-        frames, fps = load_video(video)
-        row["video_audio"] = video_audio_similarity(video_model, frames, fps, gen_wav, gen_sr)
+        frames = torch.from_numpy(read_video(video, fps=VIDEO_FPS, max_side=VIDEO_MAX_SIDE).sample(VIDEO_FPS))
+        row["video_audio"] = video_audio_similarity(video_model, frames, VIDEO_FPS, gen_wav, gen_sr)
     return {k: v for k, v in row.items() if v is not None}
 
 

@@ -15,7 +15,7 @@ import soundfile as sf
 import torch
 from torch.nn import functional as F
 
-from .audio_io import resample
+from ..media.audio import resample
 from .availability import MetricUnavailable
 
 CLIP_TYPE = {"video": "LanguageBind_Video_FT", "audio": "LanguageBind_Audio_FT"}

@@ -7,7 +7,7 @@ import typing as tp
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .audio_io import AUDIO_SUFFIXES
+from ..media import AUDIO_SUFFIXES
 
 
 @dataclass

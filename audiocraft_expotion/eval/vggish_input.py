@@ -8,7 +8,7 @@ non-overlapping examples of 0.96 s (96 frames). Audio shorter than one example g
 """
 import torch
 
-from .audio_io import resample
+from ..media.audio import resample
 
 SAMPLE_RATE = 16000
 WINDOW_SAMPLES = 400  # 25 ms

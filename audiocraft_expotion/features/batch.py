@@ -1,35 +1,43 @@
-"""Resumable batch extraction: one ``.npz`` + one ``.json`` record per clip, failures collected.
+"""Resumable batch extraction of several extractors: one ``.npz`` per clip and extractor, failures collected.
 
-For a video ``clip.mp4`` and extractor ``name`` the outputs are ``OUT/clip.name.npz`` (the features,
-:mod:`audiocraft_expotion.data.feature_io`) and ``OUT/clip.name.json`` (the per-clip record: fps,
-frames, duration, start offset, extractor name and version, ...). Both are written atomically, the
-record last, so a clip is done exactly when its record exists, matches the extractor name and version,
-and its feature file loads. Done clips are skipped; a failing clip is reported and the batch goes on.
+Outputs and reuse follow :mod:`.cache` (``OUT/<stem>.<extractor>.npz``, reused only for the same video
+content and extractor fingerprint; same-named clips are refused). Each video is decoded once, at the
+largest frame size its pending extractors need, and only when some extractor still has to run. Decoding
+(and hashing) of the next clip runs in a background thread while the current clip is encoded. A failing
+clip is reported and the batch goes on.
 """
-import json
 import logging
 import typing as tp
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from ..data.feature_io import FeatureFileError, atomic_write_bytes, load_features, save_features
+from ..media import VIDEO_SUFFIXES
+from ..media.video import Video, read_video
+from . import cache
 from .base import Extractor
 from .plot import plot_features
-from .video import read_video
 
 logger = logging.getLogger(__name__)
-
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
 
 
 @dataclass
 class BatchResult:
-    """Outcome of a batch: clips extracted, clips skipped as done, and ``(video, error)`` failures."""
+    """Outcome for one extractor: clips extracted, clips reused, and ``(video, error)`` failures."""
     done: tp.List[Path] = field(default_factory=list)
     skipped: tp.List[Path] = field(default_factory=list)
     failed: tp.List[tp.Tuple[Path, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    """A clip ready for encoding: its identity, the extractors still to run, and the decoded video."""
+    identity: cache.VideoIdentity
+    todo: tp.List[Extractor]
+    video: tp.Optional[Video]
+    errors: tp.Dict[str, str]
 
 
 def collect_videos(inputs: tp.Sequence[tp.Union[str, Path]]) -> tp.List[Path]:
@@ -43,55 +51,75 @@ def collect_videos(inputs: tp.Sequence[tp.Union[str, Path]]) -> tp.List[Path]:
     return list(dict.fromkeys(videos))
 
 
-def output_paths(out_dir: Path, video: Path, extractor: Extractor) -> tp.Tuple[Path, Path]:
-    """``(features .npz, record .json)`` of ``video`` in ``out_dir``."""
-    stem = out_dir / f"{video.stem}.{extractor.name}"
-    return stem.with_name(stem.name + ".npz"), stem.with_name(stem.name + ".json")
+def decode_for(path: Path, extractors: tp.Sequence[Extractor]) -> Video:
+    """``path`` decoded once for all ``extractors``: at the largest frame size any of them needs, keeping
+    only the frames their grids (:attr:`Extractor.grid_fps`) show."""
+    sides = [extractor.max_side for extractor in extractors]
+    return read_video(path, fps=sorted({extractor.grid_fps for extractor in extractors}),
+                      max_side=None if None in sides else max(tp.cast(tp.List[int], sides)))
 
 
-def is_done(out_dir: Path, video: Path, extractor: Extractor) -> bool:
-    """Whether valid outputs of this extractor version already exist for ``video``."""
-    features_path, record_path = output_paths(out_dir, video, extractor)
-    try:
-        record = json.loads(record_path.read_text())
-        load_features(features_path)
-    except (OSError, ValueError, FeatureFileError):
-        return False
-    return record.get("extractor") == extractor.name and record.get("version") == extractor.version
+def _message(video: Path, exc: Exception) -> str:
+    text = str(exc) if str(video) in str(exc) else f"{video}: {exc}"
+    return f"{type(exc).__name__}: {text}"
 
 
-def extract_clip(video_path: Path, extractor: Extractor, out_dir: Path, plot: bool = False) -> tp.Dict[str, tp.Any]:
-    """Extract, save features (+ PNG if ``plot``) and then the record of one clip; returns the record."""
-    video = read_video(video_path, max_side=extractor.max_side)
-    feature_file = extractor.extract(video)
-    features_path, record_path = output_paths(out_dir, video_path, extractor)
-    save_features(features_path, feature_file)
-    if plot:
-        plot_features(feature_file, video, features_path.with_suffix(".png"))
-    record = {"features": features_path.name, "fps": feature_file.fps, "frames": feature_file.num_frames,
-              "dim": feature_file.dim, "duration": feature_file.duration, "start": feature_file.start,
-              **feature_file.meta}
-    atomic_write_bytes(record_path, lambda f: f.write(json.dumps(record, indent=2).encode()))
-    return record
-
-
-def run_batch(videos: tp.Sequence[Path], extractor: Extractor, out_dir: tp.Union[str, Path],
-              plot: bool = False, progress: bool = True) -> BatchResult:
-    """Extract every clip of ``videos`` not yet done into ``out_dir``; see the module docstring."""
-    out_dir = Path(out_dir)
-    result = BatchResult()
-    bar = tqdm(videos, desc=f"extract {extractor.name}", unit="clip", disable=not progress)
-    for video in bar:
-        bar.set_postfix_str(video.name)
-        if is_done(out_dir, video, extractor):
-            result.skipped.append(video)
-            continue
+def _prepare(path: Path, extractors: tp.Sequence[Extractor], out_dir: Path) -> _Prepared:
+    identity = cache.VideoIdentity.of(path)
+    todo, errors = [], {}
+    for extractor in extractors:
         try:
-            extract_clip(video, extractor, out_dir, plot)
-        except Exception as exc:  # one bad clip must not stop the batch: report it at the end
-            logger.debug("%s failed", video, exc_info=True)
-            message = str(exc) if str(video) in str(exc) else f"{video}: {exc}"
-            result.failed.append((video, f"{type(exc).__name__}: {message}"))
-        else:
-            result.done.append(video)
-    return result
+            if cache.lookup(out_dir, identity, extractor) is None:
+                todo.append(extractor)
+        except cache.FeatureCollision as exc:
+            errors[extractor.name] = _message(path, exc)
+    return _Prepared(identity, todo, decode_for(path, todo) if todo else None, errors)
+
+
+def run_batch(videos: tp.Sequence[Path], extractors: tp.Sequence[Extractor], out_dir: tp.Union[str, Path],
+              plot: bool = False, progress: bool = True) -> tp.Dict[str, BatchResult]:
+    """Extract every clip of ``videos`` not yet done into ``out_dir``; see the module docstring.
+
+    Raises:
+        cache.FeatureCollision: two of ``videos`` have the same file name (nothing is extracted).
+    """
+    out_dir = Path(out_dir)
+    cache.check_names(videos)
+    results = {extractor.name: BatchResult() for extractor in extractors}
+
+    def fail(video: Path, names: tp.Iterable[str], message: str) -> None:
+        for name in names:
+            results[name].failed.append((video, message))
+
+    names = "+".join(results)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
+        pending: tp.Optional[Future] = None
+        bar = tqdm(range(len(videos)), desc=f"extract {names}", unit="clip", disable=not progress)
+        for index in bar:
+            video = videos[index]
+            future = pending or pool.submit(_prepare, video, extractors, out_dir)
+            pending = pool.submit(_prepare, videos[index + 1], extractors, out_dir) if index + 1 < len(videos) else None
+            bar.set_postfix_str(video.name)
+            try:
+                prepared = future.result()
+            except Exception as exc:  # one bad clip must not stop the batch: report it at the end
+                logger.debug("%s failed", video, exc_info=True)
+                fail(video, results, _message(video, exc))
+                continue
+            for name, message in prepared.errors.items():
+                fail(video, [name], message)
+            for extractor in extractors:
+                if extractor.name not in prepared.errors and extractor not in prepared.todo:
+                    results[extractor.name].skipped.append(video)
+            for extractor in prepared.todo:
+                try:
+                    features = extractor.extract(tp.cast(Video, prepared.video))
+                    path = cache.store(out_dir, prepared.identity, features, extractor)
+                    if plot:
+                        plot_features(features, tp.cast(Video, prepared.video), path.with_suffix(".png"))
+                except Exception as exc:  # as above
+                    logger.debug("%s failed", video, exc_info=True)
+                    fail(video, [extractor.name], _message(video, exc))
+                else:
+                    results[extractor.name].done.append(video)
+    return results

@@ -1,11 +1,16 @@
-"""Command line: ``python -m audiocraft_expotion.features extract --extractor NAME VIDEOS_OR_FOLDERS... --out DIR``."""
+"""Command line: ``python -m audiocraft_expotion.features extract --extractor NAME [--extractor NAME2 ...]
+VIDEOS_OR_FOLDERS... --out DIR``."""
 import argparse
 import logging
 import sys
 import typing as tp
 
+from ..utils.threads import configure_threads
 from . import EXTRACTORS, PRETRAINED, build_extractor
+from .base import Extractor
 from .batch import collect_videos, run_batch
+from .cache import FeatureCollision
+from .synchformer import TIMINGS
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -13,15 +18,62 @@ def make_parser() -> argparse.ArgumentParser:
                                      description="Extract face and motion features from videos.")
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser("extract", help="extract features of videos (resumable)")
-    extract.add_argument("--extractor", required=True, choices=sorted(EXTRACTORS))
+    extract.add_argument("--extractor", required=True, action="append", choices=sorted(EXTRACTORS),
+                         help="extractor to run; repeat the flag to run several in one pass over the videos")
     extract.add_argument("inputs", nargs="+", help="video files and/or folders (searched recursively)")
-    extract.add_argument("--out", required=True, help="output folder: <stem>.<extractor>.npz/.json[/.png]")
-    extract.add_argument("--checkpoint", help=f"weights file for {', '.join(PRETRAINED)}")
+    extract.add_argument("--out", required=True, help="output folder: <stem>.<extractor>.npz[/.png]")
+    extract.add_argument("--checkpoint", action="append", default=[], metavar="[NAME=]WEIGHTS",
+                         help=f"weights of {', '.join(PRETRAINED)}: a file (released checkpoint or state dict), "
+                              f"or for raft a torchvision name like Raft_Small_Weights.C_T_V2; prefix NAME= "
+                              f"when several pretrained extractors run")
     extract.add_argument("--random-weights", action="store_true",
                          help=f"allow {', '.join(PRETRAINED)} without a checkpoint (random init, tests only)")
+    extract.add_argument("--device", default="cpu", help="device of the neural extractors (cpu, cuda, cuda:1)")
+    extract.add_argument("--batch-size", type=int, default=4, help="clips (MARLIN), segments (Synchformer) or frame pairs (RAFT) encoded together")
+    extract.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    extract.add_argument("--synchformer-timing", choices=TIMINGS, default="paper",
+                         help="time of the flattened Synchformer tokens (see features.synchformer)")
     extract.add_argument("--plot", action="store_true", help="also write a PNG of feature energy over time")
     extract.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def checkpoints_by_name(values: tp.Sequence[str], names: tp.Sequence[str]) -> tp.Dict[str, str]:
+    """``--checkpoint`` values as ``{extractor: weights}``; a bare value is for the one pretrained extractor.
+
+    Raises:
+        ValueError: a bare value with several (or no) pretrained extractors, or a name not being run.
+    """
+    pretrained = [name for name in names if name in PRETRAINED]
+    found: tp.Dict[str, str] = {}
+    for value in values:
+        name, sep, weights = value.partition("=")
+        if sep and name in EXTRACTORS:
+            if name not in pretrained:
+                raise ValueError(f"--checkpoint {value}: {name} is not one of the pretrained extractors run "
+                                 f"({pretrained or 'none'}).")
+            found[name] = weights
+        elif len(pretrained) == 1:
+            found[pretrained[0]] = value
+        else:
+            raise ValueError(f"--checkpoint {value}: say which extractor it is for (NAME=WEIGHTS, NAME one of "
+                             f"{pretrained or 'no pretrained extractor run'}).")
+    return found
+
+
+def build_extractors(args: argparse.Namespace) -> tp.List[Extractor]:
+    """The extractors the arguments ask for, in order, each once."""
+    names = list(dict.fromkeys(args.extractor))
+    checkpoints = checkpoints_by_name(args.checkpoint, names)
+    extractors = []
+    for name in names:
+        options: tp.Dict[str, tp.Any] = {}
+        if name in PRETRAINED:
+            options.update(device=args.device, batch_size=args.batch_size)
+        if name == "synchformer":
+            options["timing"] = args.synchformer_timing
+        extractors.append(build_extractor(name, checkpoints.get(name), args.random_weights, **options))
+    return extractors
 
 
 def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
@@ -29,19 +81,28 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     args = make_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        extractor = build_extractor(args.extractor, args.checkpoint, args.random_weights)
-    except ValueError as exc:
+        if args.threads is not None:
+            configure_threads(args.threads)
+        extractors = build_extractors(args)
+    except (ValueError, RuntimeError) as exc:  # RuntimeError: e.g. an unavailable --device
         print(f"error: {exc}", file=sys.stderr)
         return 2
     videos = collect_videos(args.inputs)
     if not videos:
         print(f"error: no video found in {args.inputs}.", file=sys.stderr)
         return 2
-    result = run_batch(videos, extractor, args.out, plot=args.plot, progress=not args.quiet)
-    print(f"{extractor.name}: {len(result.done)} extracted, {len(result.skipped)} already done, "
-          f"{len(result.failed)} failed (output in {args.out}).")
-    if result.failed:
-        print(f"Failed clips ({len(result.failed)}):")
-        for _, message in result.failed:
+    try:
+        results = run_batch(videos, extractors, args.out, plot=args.plot, progress=not args.quiet)
+    except FeatureCollision as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failures = []
+    for name, result in results.items():
+        print(f"{name}: {len(result.done)} extracted, {len(result.skipped)} already done, "
+              f"{len(result.failed)} failed (output in {args.out}).")
+        failures += [f"{name}: {message}" if len(results) > 1 else message for _, message in result.failed]
+    if failures:
+        print(f"Failed clips ({len(failures)}):")
+        for message in failures:
             print(f"  {message}")
-    return 1 if result.failed else 0
+    return 1 if failures else 0

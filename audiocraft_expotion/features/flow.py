@@ -17,7 +17,7 @@ import numpy as np
 
 from .base import Extractor
 from .pairs import pair_features
-from .video import Video, downscale
+from ..media.video import Video, downscale
 
 
 def flow_summary(flow: np.ndarray, grid: int) -> np.ndarray:
@@ -39,6 +39,7 @@ class FlowExtractor(Extractor):
         grid: regions per side for the regional energy.
     """
     name = "flow"
+    modality = "motion"
     version = "1"
 
     def __init__(self, fps: float = 10., side: int = 160, grid: int = 4):
@@ -62,10 +63,11 @@ class FlowExtractor(Extractor):
     def _gray(self, frame: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(downscale(frame, self.side), cv2.COLOR_RGB2GRAY)
 
-    def _motion(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        flow = self._dis.calc(first, second, None)
-        return flow_summary(flow * (self._fps / first.shape[1]), self.grid)
+    def _motion(self, firsts: tp.List[np.ndarray], seconds: tp.List[np.ndarray]) -> np.ndarray:
+        flows = [self._dis.calc(first, second, None) * (self._fps / first.shape[1])
+                 for first, second in zip(firsts, seconds)]
+        return np.stack([flow_summary(flow, self.grid) for flow in flows])
 
     def features(self, video: Video) -> tp.Tuple[np.ndarray, tp.Dict[str, tp.Any]]:
-        frames, order = video.prepare(self._fps, self._gray)
+        frames, order = video.prepare(self.grid_fps, self._gray)
         return pair_features(order, frames, self._motion, np.zeros(self.dim)), {}

@@ -6,10 +6,9 @@ and a global adaptive average pooling.
 It is **fixed**: built from a seeded random init and never trained, a random-projection embedding of
 the flow. The paper does not say whether it is trained; fixing it lets the features be computed once,
 before adaptor training (the trainable ``W_m`` projection sits on top). The seed and a checksum of its
-weights are stored with every feature file so features stay reproducible and comparable.
+weights (:func:`.checkpoint.state_checksum`) are stored with every feature file so features stay
+reproducible and comparable.
 """
-import hashlib
-
 import torch
 from torch import nn
 
@@ -34,12 +33,3 @@ class FlowEmbeddingCNN(nn.Module):
 def fixed_flow_cnn(seed: int = 0) -> FlowEmbeddingCNN:
     """The frozen, seeded flow embedding CNN."""
     return build_model(FlowEmbeddingCNN, seed=seed)
-
-
-def checksum(model: nn.Module) -> str:
-    """Short SHA-1 of a model's parameters (identifies the fixed CNN in feature metadata)."""
-    digest = hashlib.sha1()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().numpy().tobytes())
-    return digest.hexdigest()[:12]

@@ -17,9 +17,9 @@ import typing as tp
 
 import numpy as np
 
-from .base import Extractor
+from .base import Extractor, mediapipe_weights
 from .gaps import fill_gaps
-from .video import Video, downscale
+from ..media.video import Video, downscale
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class MediapipeFaceExtractor(Extractor):
         side: longer side of the frames given to Face Mesh.
     """
     name = "mediapipe_face"
+    modality = "face"
     version = "1"
 
     def __init__(self, fps: float = 10., side: int = 320):
@@ -84,7 +85,7 @@ class MediapipeFaceExtractor(Extractor):
         return 2 * len(self.landmarks) + 13
 
     def settings(self) -> tp.Dict[str, tp.Any]:
-        return {"fps": self._fps, "side": self.side, "landmarks": len(self.landmarks)}
+        return {"fps": self._fps, "side": self.side, "landmarks": len(self.landmarks), "weights": mediapipe_weights()}
 
     def _frame_features(self, mesh: tp.Any, frame: np.ndarray) -> np.ndarray:
         frame = downscale(frame, self.side)
@@ -102,10 +103,12 @@ class MediapipeFaceExtractor(Extractor):
     def features(self, video: Video) -> tp.Tuple[np.ndarray, tp.Dict[str, tp.Any]]:
         import mediapipe as mp
         with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1) as mesh:
-            rows, order = video.prepare(self._fps, lambda frame: self._frame_features(mesh, frame))
+            rows, order = video.prepare(self.grid_fps, lambda frame: self._frame_features(mesh, frame))
         values, missing = fill_gaps(np.stack(rows))
         values[:, -1] = [0. if np.isnan(row[-1]) else 1. for row in rows]
-        if missing:
+        if missing == len(rows):
+            logger.warning("%s: no face in any frame; using zeros.", video.path)
+        elif missing:
             logger.warning("%s: no face in %d of %d frames, features interpolated from neighbours.",
                            video.path, missing, len(rows))
         return values[order], {"face_frames_missing": missing, "face_frames": len(rows)}

@@ -19,9 +19,9 @@ import typing as tp
 
 import numpy as np
 
-from .base import Extractor
+from .base import Extractor, mediapipe_weights
 from .gaps import fill_gaps
-from .video import Video, downscale
+from ..media.video import Video, downscale
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class MediapipePoseExtractor(Extractor):
         side: longer side of the frames given to Pose.
     """
     name = "mediapipe_pose"
+    modality = "motion"
     version = "1"
 
     def __init__(self, fps: float = 5., side: int = 320):
@@ -52,7 +53,7 @@ class MediapipePoseExtractor(Extractor):
         return UPPER_BODY * 5 + 1
 
     def settings(self) -> tp.Dict[str, tp.Any]:
-        return {"fps": self._fps, "side": self.side, "model_complexity": 1}
+        return {"fps": self._fps, "side": self.side, "model_complexity": 1, "weights": mediapipe_weights()}
 
     @staticmethod
     def _frame_landmarks(pose: tp.Any, frame: np.ndarray, side: int) -> np.ndarray:
@@ -65,7 +66,7 @@ class MediapipePoseExtractor(Extractor):
     def features(self, video: Video) -> tp.Tuple[np.ndarray, tp.Dict[str, tp.Any]]:
         import mediapipe as mp
         with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
-            rows, order = video.prepare(self._fps, lambda frame: self._frame_landmarks(pose, frame, self.side))
+            rows, order = video.prepare(self.grid_fps, lambda frame: self._frame_landmarks(pose, frame, self.side))
         values, missing = fill_gaps(np.stack(rows))
         if missing:
             logger.warning("%s: no person in %d of %d frames, pose interpolated from neighbours.",

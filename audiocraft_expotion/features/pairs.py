@@ -10,15 +10,22 @@ import numpy as np
 
 
 def pair_features(order: np.ndarray, frames: tp.Sequence[tp.Any],
-                  motion: tp.Callable[[np.ndarray, np.ndarray], np.ndarray], still: np.ndarray) -> np.ndarray:
-    """``[T, D]`` features, ``motion(frame_a, frame_b) -> [D]`` for each consecutive grid pair.
+                  motion: tp.Callable[[tp.List[tp.Any], tp.List[tp.Any]], np.ndarray], still: np.ndarray,
+                  batch_size: int = 1) -> np.ndarray:
+    """``[T, D]`` features of each consecutive grid pair.
 
     Args:
         order: ``int [T]``, the position in ``frames`` of each grid frame.
         frames: the (preprocessed) source frames.
-        motion: feature of the motion between two frames.
+        motion: ``motion(firsts, seconds) -> [n, D]``, the motion of ``n`` frame pairs at once.
         still: ``[D]`` feature of no motion.
+        batch_size: pairs given to ``motion`` at once.
     """
-    rows = [still if a == b else motion(frames[a], frames[b]) for a, b in zip(order[:-1], order[1:])]
+    moving = list(dict.fromkeys((int(a), int(b)) for a, b in zip(order[:-1], order[1:]) if a != b))
+    found: tp.Dict[tp.Tuple[int, int], np.ndarray] = {}
+    for first in range(0, len(moving), batch_size):
+        chunk = moving[first:first + batch_size]
+        found.update(zip(chunk, motion([frames[a] for a, _ in chunk], [frames[b] for _, b in chunk])))
+    rows = [still if a == b else found[(int(a), int(b))] for a, b in zip(order[:-1], order[1:])]
     rows.append(rows[-1] if rows else still)
     return np.stack(rows).astype(np.float32)

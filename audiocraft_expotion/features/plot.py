@@ -4,27 +4,24 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.feature_io import FeatureFile, atomic_write_bytes
-from .video import Video
-
-
-def feature_energy(features: np.ndarray) -> np.ndarray:
-    """``[T - 1]`` L2 norm of the frame-to-frame difference of ``[T, D]`` features."""
-    return np.linalg.norm(np.diff(features, axis=0), axis=1)
+from ..data.feature_energy import feature_energy
+from ..data.feature_io import FeatureFile
+from ..media.video import Video
+from ..utils.atomic import atomic_write_bytes
 
 
 def plot_features(feature_file: FeatureFile, video: Video, path: tp.Union[str, Path], thumbnails: int = 8) -> None:
-    """Write a PNG: energy (at the middle of each frame pair) over time, thumbnails below on the same axis."""
+    """Write a PNG: feature energy (:func:`feature_energy`) over time, thumbnails below on the same axis."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     duration = max(video.end, feature_file.start + feature_file.duration)
     energy = feature_energy(feature_file.features)
-    times = feature_file.start + (np.arange(len(energy)) + 0.5) / feature_file.fps
+    times = feature_file.times()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 4.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     top.plot(times, energy, color="tab:red")
-    top.set_ylabel("feature energy\n(L2 of frame diff.)")
+    top.set_ylabel("feature energy\n(RMS z-score)")
     top.set_title(f"{video.path.name}: {feature_file.meta.get('extractor', '')} "
                   f"[{feature_file.num_frames} x {feature_file.dim} @ {feature_file.fps:g} fps]")
     width = duration / thumbnails

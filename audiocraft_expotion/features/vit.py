@@ -1,4 +1,7 @@
-"""A video Vision Transformer with tubelet embedding (the MARLIN encoder architecture).
+"""A video Vision Transformer with tubelet embedding: the MARLIN encoder, as released.
+
+Source: marlin-pytorch 0.3.4 (github.com/ControlNet/MARLIN @ 85fd016, ``src/marlin_pytorch/model/encoder.py``,
+``modules.py``, ``positional_embedding.py``); checked against ``shared/fixtures/marlin_small.pt``.
 
 Input ``[B, 3, F, S, S]`` clips are cut into ``tubelet x patch x patch`` tubelets (a strided
 ``Conv3d``), given fixed sine-cosine positions and passed through pre-norm transformer blocks with
@@ -15,7 +18,6 @@ joint space-time attention. The parameter names follow MARLIN's encoder checkpoi
 import typing as tp
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -38,6 +40,14 @@ class ViTConfig:
         """Number of tubelets along time, height and width."""
         side = self.img_size // self.patch_size
         return self.num_frames // self.tubelet_size, side, side
+
+    @classmethod
+    def from_dict(cls, config: tp.Mapping[str, tp.Any]) -> "ViTConfig":
+        """From the flat summary of a MARLIN conformance fixture's ``config`` (``embed_dim``, ``n_frames``, ...)."""
+        return cls(img_size=int(config["img_size"]), num_frames=int(config["n_frames"]),
+                   patch_size=int(config["patch_size"]), tubelet_size=int(config["tubelet_size"]),
+                   dim=int(config["embed_dim"]), depth=int(config["depth"]), num_heads=int(config["num_heads"]),
+                   mlp_ratio=float(config["mlp_ratio"]))
 
 
 def sincos_table(num_positions: int, dim: int) -> torch.Tensor:
@@ -139,33 +149,9 @@ class VideoViT(nn.Module):
         return x.view(clips.shape[0], *self.config.grid, self.config.dim)
 
     def pooled(self, clips: torch.Tensor) -> torch.Tensor:
-        """``[B, dim]``: mean of all tokens, then ``norm`` (MARLIN's clip feature)."""
+        """``[B, dim]``: mean of all tokens, then ``norm`` (MARLIN's ``extract_features(keep_seq=False)``)."""
         return self.norm(self.tokens(clips).flatten(1, 3).mean(dim=1))
 
-    def per_time(self, clips: torch.Tensor) -> torch.Tensor:
-        """``[B, F / tubelet, dim]``: spatial mean of the tokens of each time step, then ``norm``."""
-        return self.norm(self.tokens(clips).mean(dim=(2, 3)))
-
-
-def window_positions(num_frames: int, size: int, stride: int) -> np.ndarray:
-    """``int [W, size]`` frame positions of windows starting every ``stride`` frames inside ``num_frames``.
-
-    ``W = ceil(num_frames / stride)``; positions past the end repeat the last frame.
-    """
-    starts = np.arange(0, num_frames, stride)
-    return np.minimum(starts[:, None] + np.arange(size)[None], num_frames - 1)
-
-
-def encode_windows(encode: tp.Callable[[torch.Tensor], torch.Tensor], frames: np.ndarray, windows: np.ndarray,
-                   batch_size: int, mean: float = 0., std: float = 1.) -> torch.Tensor:
-    """Encode clips of ``uint8 [N, S, S, 3]`` ``frames`` picked by ``int [W, F]`` ``windows``.
-
-    Clips are ``[B, 3, F, S, S]`` float with values ``(frame / 255 - mean) / std``.
-    Returns ``encode`` outputs of all windows concatenated along dim 0.
-    """
-    outputs = []
-    with torch.inference_mode():
-        for first in range(0, len(windows), batch_size):
-            clips = torch.from_numpy(frames[windows[first:first + batch_size]]).permute(0, 4, 1, 2, 3)
-            outputs.append(encode((clips.float() / 255 - mean) / std))
-    return torch.cat(outputs)
+    def sequence(self, clips: torch.Tensor) -> torch.Tensor:
+        """``[B, F / tubelet * (S / patch)^2, dim]``: all tokens, then ``norm`` (``keep_seq=True``)."""
+        return self.norm(self.tokens(clips).flatten(1, 3))

@@ -3,6 +3,8 @@
 Writes ``out.mp4`` (the original picture with the generated music), ``out.wav`` (32 kHz) and
 ``out.png`` (visual feature curves, waveform and onset strength on one time axis). Features are
 cached in ``--cache`` (default: ``features/`` next to the output) and reused on later runs.
+``--example`` instead of VIDEO first writes an example clip made offline (a public-domain portrait
+that moves in two bursts) to ``outputs/example.mp4``. The input video is never modified.
 """
 import argparse
 import logging
@@ -11,45 +13,61 @@ import typing as tp
 from pathlib import Path
 
 from ..data.clip_info import GENERIC_PROMPT
-from ..data.feature_io import FeatureFileError
-from ..features import VideoError
+from ..media.container import MediaError
+from ..utils.cli import ArgumentParser
 from .args import add_generator_args, generator_from_args
-from .probe import probe_video
+
+EXAMPLE_VIDEO = Path("outputs") / "example.mp4"
 
 
 def parse_args(argv: tp.Optional[tp.Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.generate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("video", type=Path, help="input video (any format FFmpeg reads)")
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.generate", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("video", type=Path, nargs="?", help="input video (any format FFmpeg reads)")
+    parser.add_argument("--example", action="store_true",
+                        help=f"use the example clip made offline ({EXAMPLE_VIDEO}) instead of VIDEO")
     parser.add_argument("--prompt", default=GENERIC_PROMPT, help=f"text description (default: {GENERIC_PROMPT!r})")
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="output .mp4 (default: outputs/<video stem>_expotion.mp4)")
+                        help="output .mp4 (default: outputs/<video stem>_expotion.mp4); never the input")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed: same seed, same music (default 0)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="feature cache folder (default: features/ next to the output)")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated video (frames end before its declared duration) instead of failing")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_generator_args(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.example == (args.video is not None):
+        parser.error("pass either a VIDEO or --example")
+    return args
 
 
 def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    from ..data.feature_io import FeatureFileError  # torch: imported once the options are parsed
+    from .example import write_example_video
+    from .pipeline import check_input
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    output = args.output or Path("outputs") / f"{args.video.stem}_expotion.mp4"
+    video = args.video or EXAMPLE_VIDEO
+    output = args.output or Path("outputs") / f"{video.stem}_expotion.mp4"
     try:
-        probe_video(args.video)  # fail on an unreadable video before loading the model
+        if args.example:
+            print(f"example video: {write_example_video(EXAMPLE_VIDEO)} (matplotlib's public-domain photo "
+                  "of Grace Hopper, moving in two bursts)", flush=True)
+        check_input(video, output, args.allow_truncated)  # fail on a bad video or output before loading the model
         generator = generator_from_args(args)
         if generator.notice:
             print(generator.notice, flush=True)
-        result = generator(args.video, args.prompt, output, seed=args.seed,
-                           cache=args.cache or output.parent / "features", progress=not args.quiet)
-    except (VideoError, FeatureFileError, ValueError) as exc:
+        result = generator(video, args.prompt, output, seed=args.seed, cache=args.cache or output.parent / "features",
+                           progress=not args.quiet, allow_truncated=args.allow_truncated)
+    except (MediaError, FeatureFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"music video: {result.video} ({result.duration:.2f} s, picture "
           f"{'copied' if result.picture_copied else 're-encoded'})\nmusic: {result.wav}\nplot: {result.plot}")
-    if generator.notice:
-        print(generator.notice)
+    if args.example:
+        print("your own video: python -m audiocraft_expotion.generate VIDEO --prompt \"...\" -o outputs/NAME.mp4 "
+              "[--model EXPORTED_MODEL_FOLDER]")
     return 0
 
 

@@ -1,10 +1,12 @@
-"""Command-line options shared by the generation CLI and the web demo: model, features, guidance."""
+"""Command-line options shared by the generation CLI and the web demo: model, features, guidance, threads."""
 import argparse
+import typing as tp
 
-from ..features import EXTRACTORS
-from ..modules.conditions import MODALITIES
-from .pipeline import ExpotionGenerator
-from .visual_features import DEFAULT_EXTRACTORS, build_extractors
+from ..features import DEFAULT_EXTRACTORS, EXTRACTORS
+from ..models.names import DEMO_MODEL, MODALITIES
+
+if tp.TYPE_CHECKING:
+    from .pipeline import ExpotionGenerator
 
 
 def _modalities(text: str) -> tuple:
@@ -17,15 +19,18 @@ def _modalities(text: str) -> tuple:
 def add_generator_args(parser: argparse.ArgumentParser) -> None:
     """Options that define an :class:`ExpotionGenerator`."""
     group = parser.add_argument_group("model and features")
-    group.add_argument("--model", default="tiny",
-                       help="exported Expotion model folder, MusicGen name (small/medium/large, hub id, folder; "
-                            "needs network or cache), or the offline random-weight preset 'tiny' (default; "
-                            "untrained: its music is noise)")
-    group.add_argument("--features", type=_modalities, default=MODALITIES,
-                       help="visual modalities for a fresh model (default: face,motion)")
+    group.add_argument("--model", default=DEMO_MODEL,
+                       help="exported Expotion model folder (or its expotion_state_dict.bin); a MusicGen name "
+                            "(small/medium/large, hub id, folder; needs network or cache; untrained adaptor); "
+                            "the offline random-weight preset 'tiny' (music is noise); or 'demo' (default): "
+                            "the offline demo model, 'tiny' with an adaptor trained on synthetic motion clips")
+    group.add_argument("--features", type=_modalities, default=None,
+                       help="visual modalities (default: those the model was trained on; face,motion for a "
+                            "fresh adaptor)")
     for modality in MODALITIES:
-        group.add_argument(f"--{modality}-extractor", choices=sorted(EXTRACTORS), default=DEFAULT_EXTRACTORS[modality],
-                           help=f"{modality} feature extractor (default: {DEFAULT_EXTRACTORS[modality]})")
+        group.add_argument(f"--{modality}-extractor", choices=sorted(EXTRACTORS), default=None,
+                           help=f"{modality} feature extractor (default: the one the model was trained on, "
+                                f"else {DEFAULT_EXTRACTORS[modality]})")
         group.add_argument(f"--{modality}-checkpoint", default=None,
                            help=f"weights of a pretrained {modality} extractor (marlin, synchformer, raft)")
     group.add_argument("--random-extractor-weights", action="store_true",
@@ -34,11 +39,26 @@ def add_generator_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cfg-visual", type=float, default=None,
                        help="separate guidance on the visual condition (default: off, text guidance only)")
     group.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
+    group.add_argument("--threads", type=int, default=None,
+                       help="CPU threads for torch (default: 1 on up to 2 cores, else half the cores: "
+                            "token-by-token decoding is slowed by more)")
 
 
-def generator_from_args(args: argparse.Namespace) -> ExpotionGenerator:
-    """The :class:`ExpotionGenerator` described by the options of :func:`add_generator_args`."""
-    names = {m: getattr(args, f"{m}_extractor") for m in args.features}
-    checkpoints = {m: getattr(args, f"{m}_checkpoint") for m in args.features}
-    extractors = build_extractors(names, checkpoints, args.random_extractor_weights)
-    return ExpotionGenerator(args.model, extractors, args.device, args.cfg_text, args.cfg_visual)
+def generator_from_args(args: argparse.Namespace) -> "ExpotionGenerator":
+    """The :class:`ExpotionGenerator` described by the options of :func:`add_generator_args`.
+
+    Extractors default to those the model records it was trained on; torch's thread count is set.
+
+    Raises:
+        ValueError: bad model, device, thread count or extractor choice (the message says what to pass).
+    """
+    from ..utils.threads import configure_threads  # torch, audiocraft: imported once the options are parsed
+    from .extractor_choice import choose_extractors
+    from .model_choice import model_record
+    from .pipeline import ExpotionGenerator
+    configure_threads(args.threads)
+    records = model_record(args.model)
+    extractors, random_extractors = choose_extractors(
+        records, args.features, {m: getattr(args, f"{m}_extractor") for m in MODALITIES},
+        {m: getattr(args, f"{m}_checkpoint") for m in MODALITIES}, args.random_extractor_weights)
+    return ExpotionGenerator(args.model, extractors, args.device, args.cfg_text, args.cfg_visual, random_extractors)

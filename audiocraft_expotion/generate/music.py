@@ -10,7 +10,7 @@ from ..data.feature_io import FeatureFile
 from ..features import Extractor
 from ..models.expotion_gen import ExpotionGen
 from ..models.loaders import VisualSpec
-from ..resources import preset_names
+from ..modules.temporal import seconds_to_frames
 
 # Fresh weights (presets, new adaptors) are drawn from this seed, so every run gets the same model.
 FRESH_WEIGHTS_SEED = 0
@@ -22,17 +22,6 @@ def load_model(name: str, extractors: tp.Mapping[str, Extractor], device: tp.Opt
     with torch.random.fork_rng():
         torch.manual_seed(FRESH_WEIGHTS_SEED)
         return ExpotionGen.get_pretrained(name, device=device, spec=spec)
-
-
-def untrained_notice(model: ExpotionGen, name: str) -> tp.Optional[str]:
-    """A warning for the user when the music does not come from a trained Expotion model, else None."""
-    if name in preset_names():
-        return (f"NOTE: '{name}' is a random-weight preset: this model is UNTRAINED and its music is noise. "
-                "Pass --model with an exported Expotion model folder for real music.")
-    if model.is_untrained:
-        return ("NOTE: the Expotion adaptor of this model is untrained (all gates are 0): the music follows "
-                "the text prompt only, not the video.")
-    return None
 
 
 def generate_music(model: ExpotionGen, prompt: str, features: tp.Mapping[str, FeatureFile], duration: float,
@@ -50,8 +39,8 @@ def generate_music(model: ExpotionGen, prompt: str, features: tp.Mapping[str, Fe
     num_tokens = math.ceil(duration * model.frame_rate - 1e-6)
     model.set_generation_params(duration=num_tokens / model.frame_rate, cfg_coef=cfg_text,
                                 cfg_coef_visual=cfg_visual)
-    with tqdm(total=num_tokens, desc="music", unit="token", disable=not progress) as bar:
-        def advance(generated: int, total: int) -> None:  # total counts the codebook delay steps too
+    with tqdm(desc="music", unit="step", disable=not progress) as bar:
+        def advance(generated: int, total: int) -> None:  # decoding steps: frames plus codebook delays
             bar.total = total
             bar.update(generated - bar.n)
         model.set_custom_progress_callback(advance)
@@ -61,5 +50,5 @@ def generate_music(model: ExpotionGen, prompt: str, features: tp.Mapping[str, Fe
                 wav = model.generate_with_video([prompt], face=features.get("face"), motion=features.get("motion"))
         finally:
             model.set_custom_progress_callback(None)
-    wav = wav[0, :, :round(duration * model.sample_rate)].float().cpu()
+    wav = wav[0, :, :seconds_to_frames(duration, model.sample_rate)].float().cpu()
     return normalize_audio(wav, strategy="peak")

@@ -4,12 +4,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..features import Extractor
-from .music import generate_music, load_model, untrained_notice
-from .mux import write_music_video
+from ..media.mux import write_music_video
+from ..media.probe import VideoInfo, probe_video
+from ..media.wav import write_wav
+from ..resources import generate_audio_settings
+from .input_checks import check_not_truncated, check_outputs_spare_input
+from .model_choice import Notice, load_generation_model
+from .music import generate_music
+from .native_logs import quiet_native_logs
 from .plot import plot_generation
-from .probe import probe_video
 from .visual_features import visual_features
-from .wav_io import write_wav
 
 
 @dataclass
@@ -30,41 +34,87 @@ class MusicVideo:
     picture_copied: bool
 
 
+def output_files(output: tp.Union[str, Path]) -> tp.Tuple[Path, Path, Path]:
+    """The MP4, wav and PNG that a generation to ``output`` writes."""
+    output = Path(output)
+    return output, output.with_suffix(".wav"), output.with_suffix(".png")
+
+
+def check_input(video: tp.Union[str, Path], output: tp.Union[str, Path], allow_truncated: bool = False
+                ) -> VideoInfo:
+    """Timing of ``video`` after checking that a generation from it to ``output`` is safe and sound.
+
+    Raises:
+        MediaError: ``video`` cannot be read, or is truncated and ``allow_truncated`` is False (names the file).
+        ValueError: ``output`` is not an ``.mp4`` or one of the outputs is the input video.
+    """
+    files = output_files(output)
+    if files[0].suffix.lower() != ".mp4":
+        raise ValueError(f"{files[0]}: the output must be an .mp4 file.")
+    check_outputs_spare_input(video, files)
+    info = probe_video(video)
+    check_not_truncated(info, allow=allow_truncated)
+    return info
+
+
 class ExpotionGenerator:
     """The extractors and the model, loaded once, to turn any number of videos into music videos.
 
     Args:
-        model: an exported Expotion folder, a MusicGen name, or the random-weight preset ``tiny``.
+        model: an exported Expotion folder (or its ``expotion_state_dict.bin``), a MusicGen name, the
+            offline demo model ``demo`` or the random-weight preset ``tiny``.
         extractors: one feature extractor per modality the model uses (``face`` / ``motion``).
         device: torch device of the model (default: CUDA when available).
         cfg_text: classifier-free guidance on the text.
         cfg_visual: separate guidance on the visual condition (None: text guidance only).
+        random_extractors: names of extractors running with random weights (reported in notices).
+    Raises:
+        ValueError: the model cannot be loaded or the device is not available (says why).
     """
     def __init__(self, model: str, extractors: tp.Mapping[str, Extractor], device: tp.Optional[str] = None,
-                 cfg_text: float = 3., cfg_visual: tp.Optional[float] = None):
+                 cfg_text: float = 3., cfg_visual: tp.Optional[float] = None,
+                 random_extractors: tp.Sequence[str] = ()):
         self.extractors = dict(extractors)
-        self.model = load_model(model, self.extractors, device)
-        self.notice = untrained_notice(self.model, model)
+        self.model, model_notice = load_generation_model(model, self.extractors, device)
+        self.notices: tp.List[Notice] = [model_notice] if model_notice else []
+        if random_extractors:
+            self.notices.append(Notice(
+                f"NOTE: the {', '.join(random_extractors)} feature extractor(s) run with RANDOM weights: "
+                "their features carry no information about the video (testing only).",
+                f"RANDOM-WEIGHT {', '.join(random_extractors).upper()}"))
         self.cfg_text = cfg_text
         self.cfg_visual = cfg_visual
 
+    @property
+    def notice(self) -> str:
+        """What the user must know about the model and extractors, one line each ('' when nothing)."""
+        return "\n".join(n.message for n in self.notices)
+
+    def plot_title(self, video_name: str, prompt: str, seed: int) -> str:
+        """The title of a generation's plot: video, prompt, seed, and a tag per notice (untrained, random weights)."""
+        return f"{video_name}: \"{prompt}\" (seed {seed})" + "".join(f" [{n.tag}]" for n in self.notices)
+
     def __call__(self, video: tp.Union[str, Path], prompt: str, output: tp.Union[str, Path], seed: int = 0,
-                 cache: tp.Optional[tp.Union[str, Path]] = None, progress: bool = True) -> MusicVideo:
+                 cache: tp.Optional[tp.Union[str, Path]] = None, progress: bool = True,
+                 allow_truncated: bool = False, cfg_text: tp.Optional[float] = None) -> MusicVideo:
         """Write ``output`` (``.mp4``) and, next to it, the ``.wav`` and ``.png`` for ``video``.
 
+        ``cfg_text`` overrides the generator's text guidance for this video.
+
+        Every file is written to a temporary file in its folder and renamed into place; the input
+        video is never written.
+
         Raises:
-            VideoError: ``video`` cannot be read (names the file).
+            MediaError, ValueError: see :func:`check_input`.
         """
-        output = Path(output)
-        if output.suffix.lower() != ".mp4":
-            raise ValueError(f"{output}: the output must be an .mp4 file.")
-        info = probe_video(video)
-        features = visual_features(info.path, self.extractors, cache, progress)
-        wav = generate_music(self.model, prompt, features, info.end, seed, self.cfg_text, self.cfg_visual,
+        info = check_input(video, output, allow_truncated)
+        mp4, wav_path, plot_path = output_files(output)
+        with quiet_native_logs():
+            features = visual_features(info.path, self.extractors, cache, progress)
+        cfg_text = self.cfg_text if cfg_text is None else cfg_text
+        wav = generate_music(self.model, prompt, features, info.end, seed, cfg_text, self.cfg_visual,
                              progress).numpy()
-        write_wav(output.with_suffix(".wav"), wav, self.model.sample_rate)
-        copied = write_music_video(info.path, wav, self.model.sample_rate, output)
-        title = f"{info.path.name}: \"{prompt}\" (seed {seed})" + (" [UNTRAINED MODEL]" if self.notice else "")
-        plot_generation(features, wav, self.model.sample_rate, output.with_suffix(".png"), title)
-        return MusicVideo(video=output, wav=output.with_suffix(".wav"), plot=output.with_suffix(".png"),
-                          duration=info.end, picture_copied=copied)
+        wav = write_wav(wav_path, wav, self.model.sample_rate, **generate_audio_settings())
+        copied = write_music_video(info.path, wav, self.model.sample_rate, mp4)
+        plot_generation(features, wav, self.model.sample_rate, plot_path, self.plot_title(info.path.name, prompt, seed))
+        return MusicVideo(video=mp4, wav=wav_path, plot=plot_path, duration=info.end, picture_copied=copied)

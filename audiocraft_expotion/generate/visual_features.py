@@ -1,25 +1,26 @@
 """Face and motion features of a video, through the feature extractors, with an on-disk cache.
 
-The cache is the extractors' own output format: ``CACHE/<video stem>.<extractor>.npz`` (what
-``python -m audiocraft_expotion.features extract --out CACHE`` writes). A cached file is reused when
-it was made from the same video by the same extractor version with the same settings; otherwise the
-features are extracted again and the file is replaced.
+The cache follows the one rule of :mod:`audiocraft_expotion.features.cache` (the same files
+``python -m audiocraft_expotion.features extract --out CACHE`` writes: ``CACHE/<video stem>.<extractor>.npz``):
+a cached file is reused only when it was made from the same video content by the same extractor
+(name, version, settings, weights checksum); a changed video or extractor is extracted again and the
+file replaced; another video with the same file name is refused with
+:class:`~audiocraft_expotion.features.cache.FeatureCollision`.
 """
-import json
 import logging
 import typing as tp
 from pathlib import Path
 
 from tqdm import tqdm
 
-from ..data.feature_io import FeatureFile, load_features, save_features
-from ..features import Extractor, build_extractor, read_video
-from ..features.batch import output_paths
+from ..data.feature_io import FeatureFile
+from ..features import Extractor, build_extractor
+from ..features import cache as feature_cache
+from ..features.batch import decode_for
 
 logger = logging.getLogger(__name__)
 
 # Offline extractors with real weights (no checkpoint needed).
-DEFAULT_EXTRACTORS: tp.Dict[str, str] = {"face": "mediapipe_face", "motion": "flow"}
 
 
 def build_extractors(names: tp.Mapping[str, str],
@@ -32,26 +33,8 @@ def build_extractors(names: tp.Mapping[str, str],
 
 
 def cache_path(cache: Path, video: Path, extractor: Extractor) -> Path:
-    """The cached features of ``video``: the file the features CLI writes (``<stem>.<extractor>.npz``)."""
-    return output_paths(cache, video, extractor)[0]
-
-
-def _matches(features: FeatureFile, video: Path, extractor: Extractor) -> bool:
-    meta = features.meta
-    settings = json.loads(json.dumps(extractor.settings()))
-    return (meta.get("extractor") == extractor.name and str(meta.get("version")) == str(extractor.version)
-            and meta.get("settings") == settings and Path(meta.get("video", "")).resolve() == video.resolve())
-
-
-def _cached(cache: tp.Optional[Path], video: Path, extractor: Extractor) -> tp.Optional[FeatureFile]:
-    path = None if cache is None else cache_path(cache, video, extractor)
-    if path is None or not path.is_file():
-        return None
-    features = load_features(path)
-    if _matches(features, video, extractor):
-        return features
-    logger.info("%s: made from another video or extractor setting, extracting again.", path)
-    return None
+    """The cached features of ``video`` (:func:`audiocraft_expotion.features.cache.feature_path`)."""
+    return feature_cache.feature_path(cache, video, extractor)
 
 
 def visual_features(video: tp.Union[str, Path], extractors: tp.Mapping[str, Extractor],
@@ -59,24 +42,29 @@ def visual_features(video: tp.Union[str, Path], extractors: tp.Mapping[str, Extr
                     ) -> tp.Dict[str, FeatureFile]:
     """Features ``[T, D]`` of each modality of ``video``, read from ``cache`` or extracted (then cached).
 
-    The video is decoded once, at the largest frame size any extractor needs.
+    The video is decoded once, at the largest frame size any extractor still to run needs.
+
+    Raises:
+        FeatureCollision: ``cache`` holds the features of another video with the same file name.
+        MediaError: the video cannot be decoded.
     """
     video = Path(video)
-    cache = None if cache is None else Path(cache)
-    found = {modality: _cached(cache, video, ex) for modality, ex in extractors.items()}
+    identity = None if cache is None else feature_cache.VideoIdentity.of(video)
+    found: tp.Dict[str, tp.Optional[FeatureFile]] = {
+        modality: None if identity is None else feature_cache.lookup(tp.cast(Path, cache), identity, extractor)
+        for modality, extractor in extractors.items()}
     todo = [modality for modality, features in found.items() if features is None]
     if not todo:
         return tp.cast(tp.Dict[str, FeatureFile], found)
-    sides = [extractors[m].max_side for m in todo]
     with tqdm(total=1 + len(todo), desc=f"features {video.name}", unit="step", disable=not progress) as bar:
         bar.set_postfix_str("decoding")
-        frames = read_video(video, max_side=None if None in sides else max(sides))
+        frames = decode_for(video, [extractors[m] for m in todo])
         bar.update()
         for modality in todo:
             extractor = extractors[modality]
             bar.set_postfix_str(extractor.name)
             found[modality] = extractor.extract(frames)
-            if cache is not None:
-                save_features(cache_path(cache, video, extractor), found[modality])
+            if identity is not None:
+                feature_cache.store(tp.cast(Path, cache), identity, tp.cast(FeatureFile, found[modality]), extractor)
             bar.update()
     return tp.cast(tp.Dict[str, FeatureFile], found)

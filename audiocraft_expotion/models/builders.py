@@ -3,7 +3,7 @@
 Config keys added on top of a MusicGen LM config::
 
     lm_model: expotion_lm
-    adaptor: {num_layers: null, max_frames: 1000, visual_dropout: 0.}
+    adaptor: {num_layers: null, max_frames: null, visual_dropout: 0.}   # null max_frames: the LM's segment
     fuser: {..., cross: [description], prefix: [visual]}
     conditioners:
       visual:
@@ -20,11 +20,10 @@ from audiocraft.modules.conditioners import ConditioningProvider
 from audiocraft.utils.utils import dict_from_config
 
 from ..modules.adaptor import PrefixFuser
+from ..modules.temporal import seconds_to_frames
 from ..modules.visual_conditioner import VisualConditioner, VisualConditioningProvider
-from ..registry import VISUAL_CONDITIONER
 from .lm import ExpotionLM
-
-ProviderBuilder = tp.Callable[[int, omegaconf.DictConfig], ConditioningProvider]
+from .names import LM_MODEL, VISUAL_CONDITIONER
 
 
 def visual_conditioner_names(cfg: omegaconf.DictConfig) -> tp.List[str]:
@@ -34,12 +33,10 @@ def visual_conditioner_names(cfg: omegaconf.DictConfig) -> tp.List[str]:
             if name != "args" and isinstance(sub, omegaconf.DictConfig) and sub.get("model") == VISUAL_CONDITIONER]
 
 
-def get_visual_conditioner_provider(output_dim: int, cfg: omegaconf.DictConfig,
-                                    base_builder: ProviderBuilder) -> ConditioningProvider:
-    """audiocraft's conditioner provider, plus the ``expotion_visual`` conditioners of ``cfg``.
-
-    Without visual conditioners this is exactly ``base_builder(output_dim, cfg)``.
-    """
+def get_conditioner_provider(output_dim: int, cfg: omegaconf.DictConfig) -> ConditioningProvider:
+    """audiocraft's conditioner provider (``get_conditioner_provider``), plus the ``expotion_visual``
+    conditioners of ``cfg``; without visual conditioners this is exactly audiocraft's provider."""
+    base_builder = audiocraft_builders.get_conditioner_provider
     names = visual_conditioner_names(cfg)
     if not names:
         return base_builder(output_dim, cfg)
@@ -61,8 +58,25 @@ def get_prefix_fuser(cfg: omegaconf.DictConfig) -> PrefixFuser:
     return PrefixFuser(fuse2cond=fuse2cond, **fuser_cfg)
 
 
-def get_expotion_lm(cfg: omegaconf.DictConfig, provider_builder: ProviderBuilder) -> ExpotionLM:
-    """Instantiate an :class:`ExpotionLM` from a MusicGen-style LM config with ``lm_model: expotion_lm``."""
+def adaptor_frames(cfg: omegaconf.DictConfig) -> int:
+    """The adaptor's ``max_frames``: ``adaptor.max_frames``, or when null the LM's segment
+    (``dataset.segment_duration`` s at the visual conditioner's ``frame_rate``), so that a fresh adaptor
+    takes windows as long as the base MusicGen generates (30 s = 1500 frames for the hub models)."""
+    frames = (cfg.get("adaptor") or {}).get("max_frames")
+    if frames is not None:
+        return int(frames)
+    rate = cfg.conditioners[visual_conditioner_names(cfg)[0]][VISUAL_CONDITIONER].frame_rate
+    return seconds_to_frames(float(cfg.dataset.segment_duration), float(rate))
+
+
+def get_lm_model(cfg: omegaconf.DictConfig) -> ExpotionLM:
+    """Instantiate an :class:`ExpotionLM` from a MusicGen-style LM config with ``lm_model: expotion_lm``.
+
+    Raises:
+        ValueError: ``cfg.lm_model`` is not ``expotion_lm``.
+    """
+    if cfg.lm_model != LM_MODEL:
+        raise ValueError(f"Expected lm_model: {LM_MODEL}, got {cfg.lm_model!r} (use audiocraft's builders for it).")
     kwargs = dict_from_config(cfg.transformer_lm)
     kwargs.pop("q_modeling", None)
     fuser = get_prefix_fuser(cfg)
@@ -71,10 +85,10 @@ def get_expotion_lm(cfg: omegaconf.DictConfig, provider_builder: ProviderBuilder
     adaptor = dict_from_config(cfg.get("adaptor") or {})
     return ExpotionLM(
         pattern_provider=audiocraft_builders.get_codebooks_pattern_provider(kwargs["n_q"], cfg.codebooks_pattern),
-        condition_provider=provider_builder(kwargs["dim"], cfg).to(cfg.device),
+        condition_provider=get_conditioner_provider(kwargs["dim"], cfg).to(cfg.device),
         fuser=fuser,
         adaptor_layers=adaptor.get("num_layers"),
-        max_frames=adaptor.get("max_frames", 1000),
+        max_frames=adaptor_frames(cfg),
         visual_dropout=adaptor.get("visual_dropout", 0.),
         cfg_dropout=guidance.training_dropout,
         cfg_coef=guidance.inference_coef,

@@ -1,25 +1,53 @@
-"""ExpotionGen: MusicGen's API, plus music that follows face and motion features of a video."""
+"""ExpotionGen: MusicGen's API, plus music that follows face and motion features of a video.
+
+Every MusicGen entry point works (``generate``, ``generate_unconditional``, ``generate_continuation``):
+without a video the visual condition is null, the adaptor adds nothing and the output is exactly the
+frozen MusicGen's. :meth:`ExpotionGen.generate_with_video` (and ``generate_continuation(..., face=,
+motion=)``) add the video. Long videos are generated in overlapping windows (audiocraft's extend-stride
+scheme), each window seeing its own span of the video; tokens are decoded in chunks so memory stays flat.
+"""
 import typing as tp
 
 import torch
+from audiocraft.data.audio_utils import convert_audio
 from audiocraft.models.genmodel import BaseGenModel
 from audiocraft.models.musicgen import MusicGen
+from audiocraft.modules.conditioners import ConditioningAttributes
 
 from ..data.feature_io import FeatureFile
+from ..data.feature_window import cut_features
 from ..modules.conditions import FeatureSequence, VisualCondition, window_visual, with_visual
+from ..modules.temporal import seconds_to_frames
+from .chunked_decode import decode_in_chunks
 from .lm import ExpotionLM
 from .loaders import MUSICGEN_SHORT_NAMES, VisualSpec, is_expotion_checkpoint, load_checkpoint, load_fresh
 
 FeatureLike = tp.Union[FeatureFile, FeatureSequence, tp.Tuple[torch.Tensor, float]]
 VisualInput = tp.Optional[tp.Union[FeatureLike, tp.Sequence[FeatureLike]]]
 
+# Codec decoding: seconds of audio kept per decoder call, and seconds of context decoded on each side.
+DECODE_CHUNK_SECONDS = 10.
+DECODE_OVERLAP_SECONDS = 1.
+
 
 def as_feature_sequence(x: FeatureLike) -> FeatureSequence:
-    """One item's features as a :class:`FeatureSequence` (``[1, T, D]``)."""
+    """One item's features as a :class:`FeatureSequence` (``[1, T, D]``, frame ``i`` at time ``i / fps``).
+
+    A :class:`FeatureFile` is read at clip times ``0, 1 / fps, ...`` with the training cut
+    (:func:`cut_features`), so its ``start`` means what it means in training: a file whose frame 0
+    is at 0.5 s holds that frame from 0 to 0.5 s, then follows the clip.
+
+    Raises:
+        ValueError: for a feature file whose frames all lie before clip time 0.
+    """
     if isinstance(x, FeatureSequence):
         return x
     if isinstance(x, FeatureFile):
-        return FeatureSequence.single(x.tensor(), x.fps)
+        end = x.start + x.duration
+        if end <= 0:
+            raise ValueError(f"Feature file ({x.meta.get('video', 'unknown video')}) ends at {end:.3f} s, "
+                             "before clip time 0.")
+        return FeatureSequence.single(cut_features(x, 0., end), x.fps)
     features, fps = x
     return FeatureSequence.single(torch.as_tensor(features, dtype=torch.float32), fps)
 
@@ -40,7 +68,8 @@ class ExpotionGen(MusicGen):
     """A MusicGen whose LM is an :class:`ExpotionLM`.
 
     Use :meth:`get_pretrained` and :meth:`set_generation_params` as with MusicGen, then
-    :meth:`generate_with_video`.
+    :meth:`generate_with_video` (or any MusicGen ``generate*`` method: without a video they give the
+    frozen MusicGen's output).
     """
     lm: ExpotionLM
 
@@ -49,17 +78,37 @@ class ExpotionGen(MusicGen):
         BaseGenModel.__init__(self, name, compression_model, lm, max_duration)
         self.set_generation_params(duration=self.max_duration)
 
-    def set_generation_params(self, *args, extend_stride: tp.Optional[float] = None,
-                              cfg_coef_visual: tp.Optional[float] = None, **kwargs) -> None:
+    @property
+    def window_length(self) -> int:
+        """LM frames per generation window: ``max_duration``, capped at the adaptor's ``max_frames``."""
+        return min(seconds_to_frames(self.max_duration, self.frame_rate), self.lm.adaptor.max_frames)
+
+    def set_generation_params(self, use_sampling: bool = True, top_k: int = 250, top_p: float = 0.0,
+                              temperature: float = 1.0, duration: float = 30.0, cfg_coef: float = 3.0,
+                              two_step_cfg: bool = False, extend_stride: tp.Optional[float] = None,
+                              cfg_coef_visual: tp.Optional[float] = None) -> None:
         """As :meth:`MusicGen.set_generation_params`, plus:
 
         Args:
-            extend_stride: seconds between window starts for long videos (default: half a window).
+            extend_stride: seconds between window starts for long videos, in ``(1 / frame_rate, window)``
+                where the window is :attr:`window_length` frames (default: half a window).
             cfg_coef_visual: guidance on the visual condition (see :meth:`ExpotionLM.generate`);
                 None keeps audiocraft's text-only guidance.
+        Raises:
+            ValueError: for an ``extend_stride`` outside ``(1 / frame_rate, window)`` or a ``top_k``
+                larger than the codebook (``lm.card``).
         """
-        stride = self.max_duration / 2 if extend_stride is None else extend_stride
-        super().set_generation_params(*args, extend_stride=stride, **kwargs)
+        window = self.window_length / self.frame_rate
+        stride = window / 2 if extend_stride is None else float(extend_stride)
+        stride_frames = seconds_to_frames(max(stride, 0.), self.frame_rate)
+        if not 1 / self.frame_rate < stride < window or stride_frames >= self.window_length:
+            raise ValueError(f"extend_stride must be in (1 / frame_rate, window) = ({1 / self.frame_rate:g} s, "
+                             f"{window:g} s), got {extend_stride}.")
+        if top_k > self.lm.card:
+            raise ValueError(f"top_k={top_k} is larger than the codebook ({self.lm.card} entries).")
+        super().set_generation_params(use_sampling=use_sampling, top_k=top_k, top_p=top_p, temperature=temperature,
+                                      duration=duration, cfg_coef=cfg_coef, two_step_cfg=two_step_cfg,
+                                      extend_stride=stride)
         self.generation_params["cfg_coef_visual"] = cfg_coef_visual
 
     @staticmethod
@@ -93,47 +142,110 @@ class ExpotionGen(MusicGen):
         """True when every adaptor gate is 0: the output is then exactly the base MusicGen's."""
         return bool((self.lm.adaptor.gates == 0).all())
 
+    def null_visual(self) -> VisualCondition:
+        """The null visual condition (no video): each modality of the model with zero valid frames."""
+        conditioner = self.lm.condition_provider.conditioners[self.lm.visual_condition]
+        return VisualCondition(**{m: FeatureSequence(torch.zeros(1, 1, dim), torch.zeros(1, dtype=torch.long),
+                                                     [self.frame_rate])
+                                  for m, dim in conditioner.input_dims.items()})
+
+    @torch.no_grad()
+    def _prepare_tokens_and_attributes(self, descriptions: tp.Sequence[tp.Optional[str]],
+                                       prompt: tp.Optional[torch.Tensor], melody_wavs=None
+                                       ) -> tp.Tuple[tp.List[ConditioningAttributes], tp.Optional[torch.Tensor]]:
+        """MusicGen's, each item with the null visual condition (see :meth:`visual_attributes` for a video)."""
+        attributes, prompt_tokens = super()._prepare_tokens_and_attributes(descriptions, prompt, melody_wavs)
+        null = self.null_visual()
+        return [with_visual(attr, self.lm.visual_condition, null) for attr in attributes], prompt_tokens
+
     def visual_attributes(self, descriptions: tp.Sequence[tp.Optional[str]], face: VisualInput = None,
-                          motion: VisualInput = None):
-        """ConditioningAttributes for ``descriptions`` with the visual condition of each item."""
+                          motion: VisualInput = None) -> tp.List[ConditioningAttributes]:
+        """ConditioningAttributes for ``descriptions`` with the visual condition of each item.
+
+        With neither ``face`` nor ``motion`` the condition is null (frozen MusicGen).
+        """
         attributes, _ = self._prepare_tokens_and_attributes(descriptions, None)
+        if face is None and motion is None:
+            return attributes
         faces = _per_item(face, len(attributes), "face")
         motions = _per_item(motion, len(attributes), "motion")
         return [with_visual(attr, self.lm.visual_condition, VisualCondition(face=f, motion=m))
                 for attr, f, m in zip(attributes, faces, motions)]
 
     def generate_with_video(self, descriptions: tp.Sequence[tp.Optional[str]], face: VisualInput = None,
-                            motion: VisualInput = None, progress: bool = False,
-                            return_tokens: bool = False) -> tp.Union[torch.Tensor, tp.Tuple[torch.Tensor, torch.Tensor]]:
+                            motion: VisualInput = None, progress: bool = False, return_tokens: bool = False,
+                            prompt: tp.Optional[torch.Tensor] = None, prompt_sample_rate: tp.Optional[int] = None,
+                            videos: tp.Optional[tp.Sequence[tp.Any]] = None
+                            ) -> tp.Union[torch.Tensor, tp.Tuple[torch.Tensor, torch.Tensor]]:
         """Generate music for text descriptions and the face / motion features of a video.
 
         Args:
-            descriptions: one text prompt per sample.
+            descriptions: one text prompt per sample (None: no text).
             face, motion: features ``[T, D]`` of each sample (or one for all), as a
                 :class:`FeatureFile`, a :class:`FeatureSequence` or a ``(tensor, fps)`` pair; a
-                modality the model does not use may be None.
+                modality the model does not use may be None; both None: no video (frozen MusicGen).
             progress: print generation progress.
             return_tokens: also return the generated codes ``[B, K, T]``.
+            prompt: optional audio ``[B, C, T]`` to continue (at ``prompt_sample_rate`` Hz); the music
+                starts at clip time 0 with the prompt, so the video's time 0 is the prompt's start.
+            videos: instead of ``face`` / ``motion``, one raw video per sample (a file path, a decoded
+                ``media.video.Video`` or ``(uint8 frames [N, H, W, 3], fps)``); its features are extracted
+                with the extractors the model records (:func:`~audiocraft_expotion.generate.video_input.features_of_videos`).
         Returns:
-            Audio ``[B, C, T]`` at ``self.sample_rate`` (and the tokens if asked).
+            Audio ``[B, C, round(duration * frame_rate) * hop]`` at ``self.sample_rate`` (and the tokens
+            if asked), ``hop = sample_rate / frame_rate``.
+        Raises:
+            ValueError: bad features (missing modality, wrong width, NaN), a prompt without its sample
+                rate or longer than a window.
         """
+        if videos is not None:
+            if face is not None or motion is not None:
+                raise ValueError("Pass either videos or face / motion features, not both.")
+            from ..generate.video_input import features_of_videos  # raw video in, as generate_with_chroma
+            features = features_of_videos(self.lm, videos)
+            face, motion = features.get("face"), features.get("motion")
+        prompt_tokens = None
+        if prompt is not None:
+            if prompt_sample_rate is None:
+                raise ValueError("An audio prompt needs its prompt_sample_rate.")
+            prompt = convert_audio(prompt[None] if prompt.dim() == 2 else prompt, prompt_sample_rate,
+                                   self.sample_rate, self.audio_channels)
+            _, prompt_tokens = self._prepare_tokens_and_attributes(descriptions, prompt)
         attributes = self.visual_attributes(descriptions, face, motion)
-        tokens = self._generate_tokens(attributes, None, progress)
+        tokens = self._generate_tokens(attributes, prompt_tokens, progress)
         audio = self.generate_audio(tokens)
         return (audio, tokens) if return_tokens else audio
+
+    def generate_continuation(self, prompt: torch.Tensor, prompt_sample_rate: int,
+                              descriptions: tp.Optional[tp.List[tp.Optional[str]]] = None,
+                              progress: bool = False, return_tokens: bool = False,
+                              face: VisualInput = None, motion: VisualInput = None
+                              ) -> tp.Union[torch.Tensor, tp.Tuple[torch.Tensor, torch.Tensor]]:
+        """:meth:`MusicGen.generate_continuation` (prompt ``[B, C, T]`` or ``[C, T]``), optionally with a video."""
+        batch = 1 if prompt.dim() == 2 else len(prompt)
+        return self.generate_with_video([None] * batch if descriptions is None else descriptions, face, motion,
+                                        progress, return_tokens, prompt=prompt, prompt_sample_rate=prompt_sample_rate)
+
+    def generate_audio(self, gen_tokens: torch.Tensor) -> torch.Tensor:
+        """Audio ``[B, C, T * hop]`` of tokens ``[B, K, T]``, decoded in overlapping chunks (flat memory)."""
+        if gen_tokens.dim() != 3:
+            raise ValueError(f"Expected tokens [B, K, T], got shape {tuple(gen_tokens.shape)}.")
+        return decode_in_chunks(self.compression_model, gen_tokens,
+                                seconds_to_frames(DECODE_CHUNK_SECONDS, self.frame_rate),
+                                seconds_to_frames(DECODE_OVERLAP_SECONDS, self.frame_rate))
 
     def window_frames(self, duration: float) -> tp.List[tp.Tuple[int, int]]:
         """LM frame ranges ``[start, end)`` of the generation windows for ``duration`` seconds.
 
-        Windows last ``max_duration`` and start every ``extend_stride`` seconds; each continues the
-        previous one from its overlap (audiocraft's extend-stride idea), the last one ends at ``duration``.
+        Windows last :attr:`window_length` frames and start every ``extend_stride`` seconds; each
+        continues the previous one from its overlap (audiocraft's extend-stride idea), the last one
+        ends at ``round(duration * frame_rate)``.
         """
-        total = int(duration * self.frame_rate)
-        window = int(self.max_duration * self.frame_rate)
-        stride = int(self.extend_stride * self.frame_rate)
+        total = seconds_to_frames(duration, self.frame_rate)
+        stride = seconds_to_frames(tp.cast(float, self.extend_stride), self.frame_rate)
         spans, start = [], 0
         while True:
-            end = min(start + window, total)
+            end = min(start + self.window_length, total)
             spans.append((start, end))
             if end >= total:
                 return spans
@@ -148,22 +260,33 @@ class ExpotionGen(MusicGen):
         return [with_visual(attr, name, window_visual(attr.visual[name], self.frame_rate, start, length))
                 for attr in attributes]
 
+    def _decoding_steps(self, length: int, prompt_length: int) -> int:
+        """Steps ``lm.generate`` runs for ``length`` frames of which ``prompt_length`` are given."""
+        pattern = self.lm.pattern_provider.get_pattern(length)
+        return len(pattern.layout) - pattern.get_first_step_with_timesteps(prompt_length)
+
     def _generate_tokens(self, attributes, prompt_tokens: tp.Optional[torch.Tensor],
                          progress: bool = False) -> torch.Tensor:
-        """Tokens ``[B, K, T]`` for ``self.duration`` seconds, in windows that each see their own video span."""
+        """Tokens ``[B, K, round(duration * frame_rate)]``, in windows that each see their own video span."""
         windows = self.window_frames(self.duration)
-        if len(windows) > 1 and prompt_tokens is not None:
-            raise ValueError("Audio prompts are supported only when the duration fits in one window.")
-        total = windows[-1][1]
+        if prompt_tokens is not None and (len(windows) > 1 or prompt_tokens.shape[-1] >= windows[0][1]):
+            raise ValueError(f"An audio prompt ({prompt_tokens.shape[-1]} frames) must be shorter than the "
+                             f"duration, which must fit in one window ({self.window_length} frames).")
+        # Progress counts the decoding steps lm.generate runs: each window's pattern steps (its frames plus
+        # the codebook delays) after the ones its prompt (audio prompt, or the previous window's overlap) fills.
+        prompt_lengths = [0 if prompt_tokens is None else prompt_tokens.shape[-1]]
+        prompt_lengths += [previous[1] - start for previous, (start, _) in zip(windows, windows[1:])]
+        steps = [self._decoding_steps(end - start, length) for (start, end), length in zip(windows, prompt_lengths)]
+        total = sum(steps)
         tokens: tp.Optional[torch.Tensor] = None
-        for start, end in windows:
+        for index, (start, end) in enumerate(windows):
             prompt = prompt_tokens if tokens is None else tokens[:, :, start:]
 
-            def callback(generated: int, to_generate: int, offset: int = start) -> None:
+            def callback(generated: int, to_generate: int, done: int = sum(steps[:index])) -> None:
                 if self._progress_callback is not None:
-                    self._progress_callback(offset + generated, total)
+                    self._progress_callback(done + generated, total)
                 elif progress:
-                    print(f"{offset + generated: 6d} / {total: 6d}", end="\r")
+                    print(f"{done + generated: 6d} / {total: 6d}", end="\r")
             with self.autocast:
                 generated = self.lm.generate(prompt, self._window_attributes(attributes, start, end - start),
                                              callback=callback, max_gen_len=end - start, **self.generation_params)

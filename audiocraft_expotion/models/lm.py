@@ -67,7 +67,7 @@ class ExpotionLM(LMModel):
             raise ValueError(f"adaptor_layers must be in [1, {len(layers)}], got {adaptor_layers}.")
         self.visual_condition = name
         self.adaptor = ConditionAdaptor(self.dim, conditioner.joint_dim, num_adapted, max_frames)
-        self.adaptor.to(device=self.linears[0].weight.device)
+        self.adaptor.to(device=self.linears[0].weight.device, dtype=self.linears[0].weight.dtype)
         self.adaptor.bind(layers[len(layers) - num_adapted:])
         fuser.prefix_sink = self.adaptor.attach
         # audiocraft applies att_dropout to the conditions of every training batch: chain ours after it
@@ -100,6 +100,12 @@ class ExpotionLM(LMModel):
         """:meth:`LMModel.forward`; during visually guided generation, the CFG batch ``[cond; null]``
         (2B) is evaluated as three branches and returned as ``[C'; U']`` such that audiocraft's
         ``U' + a (C' - U')`` is the three-branch guidance of :meth:`generate`."""
+        try:
+            return self._forward(sequence, conditions, condition_tensors, stage)
+        finally:
+            self.adaptor.release()  # the window stays in the streaming state, not in the layers
+
+    def _forward(self, sequence: torch.Tensor, conditions, condition_tensors, stage: int) -> torch.Tensor:
         if self._visual_guidance is None or not condition_tensors:
             return super().forward(sequence, conditions, condition_tensors, stage)
         text_coef, visual_coef = self._visual_guidance

@@ -18,10 +18,11 @@ from audiocraft.models import builders as audiocraft_builders
 from audiocraft.models import loaders as audiocraft_loaders
 from audiocraft.models.encodec import CompressionModel
 
-from ..data.feature_io import atomic_write_bytes
-from ..registry import LM_MODEL, VISUAL_CONDITIONER, register
-from ..resources import load_preset, preset_names
+from ..resources import compose, load_preset, preset_names
+from ..utils.atomic import atomic_write_bytes
+from . import builders
 from .lm import ExpotionLM
+from .names import LM_MODEL, VISUAL_CONDITIONER
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +33,13 @@ MUSICGEN_SHORT_NAMES = {"small": "facebook/musicgen-small", "medium": "facebook/
 
 
 class VisualSpec(tp.NamedTuple):
-    """What the visual side of a fresh Expotion model looks like (paper defaults)."""
+    """What varies between fresh Expotion models: the modalities, their feature widths (set by the
+    extractors) and the number of adapted layers (None: all). Ranks, frame rate, ``max_frames`` and
+    dropout come from the config (``conditioner/expotion/face_motion.yaml``, ``model/lm/expotion.yaml``)."""
     modalities: tp.Tuple[str, ...] = ("face", "motion")
     face_dim: int = 768
     motion_dim: int = 768
-    face_rank: int = 12
-    motion_rank: int = 12
     adaptor_layers: tp.Optional[int] = None
-    max_frames: int = 1000
 
 
 def is_expotion_checkpoint(name: str) -> bool:
@@ -47,15 +47,23 @@ def is_expotion_checkpoint(name: str) -> bool:
 
 
 def with_expotion(cfg: omegaconf.DictConfig, spec: VisualSpec) -> omegaconf.DictConfig:
-    """A MusicGen (or Expotion) LM config turned into an Expotion LM config with the adaptor of ``spec``."""
+    """A MusicGen (or Expotion) LM config turned into an Expotion LM config with the adaptor of ``spec``.
+
+    The visual conditioner and adaptor sections a MusicGen config lacks are those of the config tree
+    (``conditioner/expotion/face_motion.yaml``, ``model/lm/expotion.yaml``); ``spec`` sets modalities,
+    feature widths and adapted layers.
+    """
     cfg = omegaconf.OmegaConf.create(omegaconf.OmegaConf.to_container(cfg, resolve=True))
     cfg.lm_model = LM_MODEL
     cfg.fuser.prefix = ["visual"]
-    cfg.conditioners.visual = {"model": VISUAL_CONDITIONER, VISUAL_CONDITIONER: {
-        "modalities": list(spec.modalities), "face_dim": spec.face_dim, "motion_dim": spec.motion_dim,
-        "face_rank": spec.face_rank, "motion_rank": spec.motion_rank, "frame_rate": 50}}
-    cfg.adaptor = {"num_layers": spec.adaptor_layers, "max_frames": spec.max_frames, "visual_dropout": 0.}
-    return cfg
+    if "visual" not in cfg.conditioners:
+        cfg.conditioners.visual = compose("conditioner/expotion/face_motion").conditioners.visual
+    if "adaptor" not in cfg:
+        cfg.adaptor = compose("model/lm/expotion").adaptor
+    cfg.conditioners.visual[VISUAL_CONDITIONER].update(
+        modalities=list(spec.modalities), face_dim=spec.face_dim, motion_dim=spec.motion_dim)
+    cfg.adaptor.num_layers = spec.adaptor_layers
+    return omegaconf.OmegaConf.create(omegaconf.OmegaConf.to_container(cfg, resolve=True))
 
 
 def without_expotion(cfg: omegaconf.DictConfig) -> omegaconf.DictConfig:
@@ -70,21 +78,19 @@ def without_expotion(cfg: omegaconf.DictConfig) -> omegaconf.DictConfig:
     return cfg
 
 
-def set_device(cfg: omegaconf.DictConfig, device: str) -> None:
+def set_device(cfg: omegaconf.DictConfig, device: tp.Union[str, torch.device]) -> None:
+    """Build on ``device``: float32 on CPU (any spelling: ``cpu``, ``cpu:0``), float16 elsewhere (as audiocraft)."""
     cfg.device = str(device)
-    cfg.dtype = "float32" if str(device) == "cpu" else "float16"
+    cfg.dtype = "float32" if torch.device(device).type == "cpu" else "float16"
 
 
 def build_lm(cfg: omegaconf.DictConfig, frame_rate: float) -> ExpotionLM:
-    """Build the LM through audiocraft's own builder (with the Expotion registration active).
-
-    The visual conditioners' output rate is set to ``frame_rate``, the codec's token rate.
-    """
-    register()
+    """Build the Expotion LM of ``cfg`` (:func:`.builders.get_lm_model`); the visual conditioners' output
+    rate is set to ``frame_rate``, the codec's token rate (Hz)."""
     for sub in cfg.conditioners.values():
         if isinstance(sub, omegaconf.DictConfig) and sub.get("model") == VISUAL_CONDITIONER:
             sub[VISUAL_CONDITIONER].frame_rate = float(frame_rate)
-    lm = audiocraft_builders.get_lm_model(cfg)
+    lm = builders.get_lm_model(cfg)
     lm.cfg = cfg
     return lm
 
@@ -141,9 +147,50 @@ def load_compression(base: str, device: str) -> tp.Optional[CompressionModel]:
         return None
     if kind != "debug_32khz":
         raise ValueError(f"Preset '{base}': unknown compression_model '{kind}'.")
+    return debug_codec(device)
+
+
+def _cache_dir() -> Path:
+    """``$EXPOTION_CACHE``, else ``$XDG_CACHE_HOME/audiocraft_expotion`` (default ``~/.cache/audiocraft_expotion``)."""
+    if os.environ.get("EXPOTION_CACHE"):
+        return Path(os.environ["EXPOTION_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "audiocraft_expotion"
+
+
+def debug_codec(device: str) -> CompressionModel:
+    """audiocraft's debug codec (``get_debug_compression_model``: SEANet, 4 x 400-entry RVQ, 25 Hz at
+    32 kHz) with the random weights drawn from :data:`PRESET_SEED`.
+
+    audiocraft initialises its codebooks by k-means on random data (seconds of CPU); that runs once and
+    its result is cached in :func:`_cache_dir` (keyed by the seed and the audiocraft / torch versions);
+    later builds assemble the same modules and load the cached weights.
+    """
+    import audiocraft
+    from audiocraft import quantization
+    from audiocraft.models.encodec import EncodecModel
+    from audiocraft.modules import SEANetDecoder, SEANetEncoder
+
+    versions = f"audiocraft{audiocraft.__version__}_torch{torch.__version__}"
+    path = _cache_dir() / f"debug_32khz_seed{PRESET_SEED}_{versions}.pt"
+    if path.is_file():
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            seanet = {"n_filters": 4, "n_residual_layers": 1, "dimension": 32, "ratios": [10, 8, 16]}
+            model = EncodecModel(SEANetEncoder(**seanet), SEANetDecoder(**seanet),
+                                 quantization.ResidualVectorQuantizer(dimension=32, bins=400, n_q=4),
+                                 frame_rate=25, sample_rate=32000, channels=1)
+            model.load_state_dict(state)
+            return model.to(device).eval()
+        except Exception as exc:  # a stale or broken cache entry is rebuilt
+            logger.warning("%s: unusable cached debug codec (%s); rebuilding it.", path, exc)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(PRESET_SEED)
-        return audiocraft_builders.get_debug_compression_model(device, sample_rate=32000)
+        model = audiocraft_builders.get_debug_compression_model("cpu", sample_rate=32000)
+    try:
+        atomic_write_bytes(path, lambda f: torch.save(model.state_dict(), f))
+    except OSError as exc:
+        logger.warning("Cannot cache the debug codec in %s (%s).", path, exc)
+    return model.to(device).eval()
 
 
 def load_fresh(base: str, device: str, spec: VisualSpec = VisualSpec()

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 import torch
 from audiocraft.modules.conditioners import ConditioningAttributes
 
+from ..models.names import MODALITIES
 from .temporal import interpolate_features, num_target_frames
-
-MODALITIES: tp.Tuple[str, ...] = ("face", "motion")
 
 
 class FeatureSequence(tp.NamedTuple):

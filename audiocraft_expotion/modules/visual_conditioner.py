@@ -83,7 +83,8 @@ class VisualConditioner(BaseConditioner):
                 for i in range(batch)]
 
     def forward(self, x: VisualCondition) -> ConditionType:
-        """Returns the joint embedding ``[B, T, d1 + d2]`` at ``frame_rate`` and its mask ``[B, T]``."""
+        """Returns the joint embedding ``[B, T, d1 + d2]`` at ``frame_rate``, in the dtype of W_f / W_m,
+        and its mask ``[B, T]``."""
         streams = {m: self._check(m, x.get(m)) for m in self.modalities}
         lengths = self._target_lengths(streams)
         total = max(lengths)
@@ -96,7 +97,7 @@ class VisualConditioner(BaseConditioner):
                 if n > 0 and length > 0:
                     smoothed[i, :length] = interpolate_features(seq.features[i, :n], seq.fps[i],
                                                                 self.frame_rate, length)
-            parts.append(proj(smoothed))
+            parts.append(proj(smoothed.to(proj.weight.dtype)))  # features follow the model's dtype
         mask = (torch.arange(total, device=parts[0].device)[None] < torch.tensor(lengths, device=parts[0].device)[:, None])
         embeds = torch.cat(parts, dim=-1) * mask[..., None]
         return embeds, mask.int()

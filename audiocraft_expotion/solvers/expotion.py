@@ -2,7 +2,8 @@
 
 What changes from MusicGenSolver:
 
-- the LM is built from an ``expotion_lm`` config (through the registry) and the frozen MusicGen
+- the LM is built from an ``expotion_lm`` config (audiocraft's ``get_lm_model`` patched for the call only,
+  :func:`~audiocraft_expotion.registry.expotion_lm_builder`) and the frozen MusicGen
   base weights are loaded in :meth:`build_model`: from ``continue_from=//pretrained/<musicgen>``
   or ``expotion.base`` (a hub id, short name or local MusicGen folder); with neither, the base
   stays random (debug runs);
@@ -16,7 +17,13 @@ What changes from MusicGenSolver:
   video and the segment starts at its beginning (no ffmpeg binary needed);
 - with ``evaluate.expotion.use``, the evaluate stage also generates music for the evaluate split
   and reports the paper's metrics on it (:func:`audiocraft_expotion.eval.evaluate_folder`), so
-  ``dora run ... execute_only=evaluate continue_from=SIG`` gives Table-1 numbers for an XP.
+  ``dora run ... execute_only=evaluate continue_from=SIG`` gives Table-1 numbers for an XP;
+- ``expotion.data=DIR`` (a build_manifest folder) sets the datasource and resolves the ``auto``
+  conditioner keys from the features in ``DIR`` before anything is built (:mod:`data_match`);
+- resuming is exact: the random generators are checkpointed (:mod:`rng_state`), so a run killed
+  and restarted gives bit-identical losses; ``checkpoint.keep_last`` is honoured (audiocraft 1.3.0
+  calls its flush without it) and temporary files of killed writes are cleaned on restore
+  (:mod:`checkpoint_files`).
 """
 import json
 import logging
@@ -26,17 +33,25 @@ from pathlib import Path
 import flashy
 import omegaconf
 import torch
+from dora import git_save
 from torch import nn
 from audiocraft.solvers import builders
+from audiocraft.utils import checkpoint
 from audiocraft.solvers.musicgen import MusicGenSolver
 from audiocraft.utils.utils import dict_from_config, get_loader
 
-from ..data.feature_io import atomic_write_bytes
+from ..utils.atomic import atomic_write_bytes
 from ..data.video_music_dataset import ExpotionInfo, build_expotion_dataset
-from ..generate.mux import write_music_video
-from ..generate.wav_io import write_wav
 from ..models.lm import ExpotionLM
-from ..models.loaders import MUSICGEN_SHORT_NAMES, base_state, load_base_state
+from ..media import VIDEO_SUFFIXES
+from ..media.mux import write_music_video
+from ..media.wav import normalisation, write_wav
+from ..registry import expotion_lm_builder
+from ..models.loaders import MUSICGEN_SHORT_NAMES, base_state, load_base_state, load_compression
+from ..resources import preset_names
+from .checkpoint_files import clean_partial_writes
+from .data_match import match_dataset
+from .rng_state import RandomState
 
 logger = logging.getLogger(__name__)
 PRETRAINED_PREFIX = "//pretrained/"
@@ -61,17 +76,29 @@ def _plain(value: tp.Any) -> tp.Any:
 
 
 class ExpotionSolver(MusicGenSolver):
-    """Trains the Expotion condition adaptor on a frozen MusicGen (see the module docstring)."""
+    """Trains the Expotion condition adaptor on a frozen MusicGen (see the module docstring).
+
+    Raises (at construction): DataMismatchError / DatasetRecordError when ``expotion.data`` and the
+    conditioner config disagree or the folder is not a dataset (the message names the override).
+    """
     model: ExpotionLM
+
+    def __init__(self, cfg: omegaconf.DictConfig):
+        data = cfg.expotion.get("data")
+        match_dataset(cfg, Path(git_save.to_absolute_path(data)) if data else None)
+        super().__init__(cfg)
+        self.stateful.register("rng", RandomState(self.model))
 
     def build_model(self) -> None:
         # audiocraft registers the stateful / best-state / EMA source "model"; its source here is a
         # ModuleDict of the trainable modules only (adaptor, W_f, W_m), sharing their parameters.
-        super().build_model()
+        with expotion_lm_builder():  # MusicGenSolver.build_model calls audiocraft's get_lm_model
+            super().build_model()
         base = base_model_name(self.cfg)
         if base is not None:
             load_base_state(self.model, base_state(base), base)
             self.logger.info("Loaded frozen MusicGen base weights from %s", base)
+            self._use_preset_codec(base)
         else:
             self.logger.warning("No MusicGen base (continue_from=//pretrained/... or expotion.base): "
                                 "the frozen LM has random weights.")
@@ -81,6 +108,18 @@ class ExpotionSolver(MusicGenSolver):
         counts = self.model.parameter_counts()
         self.logger.info("Trainable parameters: %d of %d (%.2f %%)", counts["trainable"], counts["total"],
                          counts["trainable_percent"])
+
+    def _use_preset_codec(self, base: str) -> None:
+        """A random-weight preset base (``tiny``) comes with its own seeded codec: train with the codec
+        the exported model will generate with. audiocraft's ``//pretrained/debug_compression_model``
+        draws its weights from the global generator, i.e. from ``cfg.seed``, so without this the tokens
+        an XP trains on depend on its seed and differ from those of ``load_compression(base)``."""
+        if base not in preset_names():
+            return
+        codec = load_compression(base, self.device)
+        if codec is not None:
+            self.compression_model.load_state_dict(codec.state_dict())
+            self.logger.info("Codec weights: those of the '%s' preset.", base)
 
     def _trainable_modules(self) -> nn.ModuleDict:
         if not isinstance(self.model, ExpotionLM):
@@ -101,12 +140,30 @@ class ExpotionSolver(MusicGenSolver):
             self._ema_sources["model"] = self._trainable_modules()
 
     def state_dict(self) -> dict:
-        """The checkpoint, made of plain containers and tensors only (the config as a dict, the EMA's
-        defaultdict as a dict), so ``torch.load(weights_only=True)`` (the default of torch >= 2.6, used
+        """The checkpoint, made of plain containers and tensors only (the config as a dict, with the
+        ``expotion`` section the solver resolved; the EMA's defaultdict as a dict), so
+        ``torch.load(weights_only=True)`` (the default of torch >= 2.6, used
         by audiocraft when resuming) accepts it."""
         state = super().state_dict()
-        state["xp.cfg"] = omegaconf.OmegaConf.to_container(state["xp.cfg"], resolve=True)
+        cfg = omegaconf.OmegaConf.create(omegaconf.OmegaConf.to_container(state["xp.cfg"]))
+        cfg.expotion = self.cfg.expotion  # as resolved from expotion.data (dims, extractors, their record)
+        state["xp.cfg"] = omegaconf.OmegaConf.to_container(cfg, resolve=True)
         return _plain(state)
+
+    def restore(self, *args: tp.Any, **kwargs: tp.Any) -> bool:
+        """audiocraft's restore, after cleaning what killed writes left; a fresh XP (no checkpoint, no
+        ``continue_from``) has nothing to restore and skips it (and its "Restoring weights" message)."""
+        if flashy.distrib.is_rank_zero():
+            clean_partial_writes(self.folder)
+        flashy.distrib.barrier()
+        if not self.checkpoint_path(use_fsdp=False).exists() and not self.cfg.continue_from:
+            return False
+        return super().restore(*args, **kwargs)
+
+    def save_checkpoints(self) -> None:
+        super().save_checkpoints()
+        if flashy.distrib.is_rank_zero() or self.cfg.fsdp.use:  # the ranks that save also flush
+            checkpoint.flush_stale_checkpoints(self.checkpoint_path(), self.cfg.checkpoint.keep_last)
 
     def run_epoch(self) -> None:
         super().run_epoch()
@@ -152,6 +209,11 @@ class ExpotionSolver(MusicGenSolver):
                 return_info=True, **kwargs)
             if one_per_clip:
                 dataset.num_samples = len(dataset.meta)
+            world = flashy.distrib.world_size()
+            if len(dataset) < world:
+                raise ValueError(f"{dataset.manifest}: the '{split}' split has {len(dataset.meta)} clip(s), "
+                                 f"{len(dataset)} item(s) per epoch, fewer than the {world} processes (each needs "
+                                 "one): add clips to this split or run fewer processes.")
             self.dataloaders[split] = get_loader(dataset, dataset.num_samples, batch_size=batch_size,
                                                  num_workers=num_workers, seed=self.cfg.seed,
                                                  collate_fn=dataset.collater, shuffle=kwargs["shuffle"])
@@ -176,8 +238,9 @@ class ExpotionSolver(MusicGenSolver):
                                                  **self.generation_params)
                 for generated, reference, info in zip(outputs["gen_audio"].cpu(), batch[0], batch[1]):
                     name = f"{info.name}_{info.seek_time:.2f}"
-                    write_wav(folder / "generated" / f"{name}.wav", generated.numpy(), self.cfg.sample_rate)
-                    write_wav(folder / "reference" / f"{name}.wav", reference.numpy(), self.cfg.sample_rate)
+                    write_wav(folder / "generated" / f"{name}.wav", generated, self.cfg.sample_rate,
+                              **normalisation(self.cfg.generate.audio))  # as MusicGenSolver.evaluate does
+                    write_wav(folder / "reference" / f"{name}.wav", reference, self.cfg.sample_rate, strategy="none")
                     atomic_write_bytes(folder / "prompts" / f"{name}.txt", lambda f: f.write(
                         (info.description or "").encode()))
         flashy.distrib.barrier()
@@ -212,11 +275,12 @@ class ExpotionSolver(MusicGenSolver):
 
     def _write_sample(self, folder: Path, wav: torch.Tensor, info: ExpotionInfo) -> None:
         name = info.name or Path(info.meta.path).stem
-        write_wav(folder / f"{name}.wav", wav.numpy(), self.cfg.sample_rate)
+        music = write_wav(folder / f"{name}.wav", wav, self.cfg.sample_rate, **normalisation(self.cfg.generate.audio))
         record = {"clip": name, "description": info.description, "seek_time": info.seek_time,
                   "source": info.source, "epoch": self.epoch}
         atomic_write_bytes(folder / f"{name}.json", lambda f: f.write(json.dumps(record, indent=2).encode()))
-        if info.source and info.seek_time == 0 and Path(info.source).is_file():
-            write_music_video(info.source, wav.clamp(-1, 1).numpy(), self.cfg.sample_rate, folder / f"{name}.mp4")
-        elif info.source:
+        is_video = bool(info.source) and Path(info.source).suffix.lower() in VIDEO_SUFFIXES
+        if is_video and info.seek_time == 0 and Path(info.source).is_file():
+            write_music_video(info.source, music, self.cfg.sample_rate, folder / f"{name}.mp4")
+        elif is_video:
             logger.info("Not muxing %s: segment starts at %.2f s or video missing.", name, info.seek_time)

@@ -1,6 +1,6 @@
 import pytest
 
-from audiocraft_expotion.data.splits import assign_splits, parse_splits, split_counts
+from audiocraft_expotion.data.splits import assign_splits, make_splits, parse_splits, split_counts
 
 
 def test_parse_splits():
@@ -33,3 +33,17 @@ def test_assignment_is_a_seeded_partition():
     assert {k: len(v) for k, v in splits.items()} == split_counts(len(names), fractions)
     assert assign_splits(list(reversed(names)), fractions, seed=1) == splits  # input order does not matter
     assert assign_splits(names, fractions, seed=2) != splits
+
+
+def test_auto_splits_hold_out_one_clip_of_a_small_folder_for_the_other_splits():
+    names = [f"clip{i}" for i in range(3)]
+    splits = make_splits(names, "auto", seed=0)
+    (held,) = splits["valid"]
+    assert splits["evaluate"] == splits["generate"] == [held]
+    assert sorted(splits["train"] + [held]) == names
+    assert make_splits(names, "auto", seed=0) == splits  # reproducible
+    assert make_splits(["only"], "auto") == {s: ["only"] for s in ("train", "valid", "evaluate", "generate")}
+    large = make_splits([f"c{i:02d}" for i in range(40)], "auto")
+    assert len(large["valid"]) == 4 and len(large["train"]) == 36 and not set(large["valid"]) & set(large["train"])
+    assert make_splits(names, "train=0.34,valid=0.33,generate=0.33") == assign_splits(
+        names, parse_splits("train=0.34,valid=0.33,generate=0.33"))

@@ -38,10 +38,10 @@ def test_audio_and_features_are_cut_at_the_same_span(timed_egs):
             fps = sequence.fps[0]
             assert sequence.lengths.tolist() == [math.ceil(SEGMENT * fps)]
             assert (ids == clip_id).all()
-            covers_start = times[0] <= audio_start + 1e-5 < times[0] + 1 / fps
-            before_first_frame = audio_start < times[0] == times[1]  # the first frame is repeated
-            assert covers_start or before_first_frame
-            assert times[-1] < audio_start + SEGMENT
+            # Frame k is the video at exactly audio_start + k / fps (the file's end frames held outside it).
+            exact = audio_start + torch.arange(len(times), dtype=torch.float64) / fps
+            torch.testing.assert_close(times, exact.clamp(times.min().item(), times.max().item()), atol=1e-4, rtol=0)
+            assert times[0] == pytest.approx(audio_start, abs=1e-4) or audio_start < times[0]  # before frame 0: held
 
 
 def test_random_offsets_with_shuffle_fixed_offsets_without(timed_egs):
@@ -104,8 +104,8 @@ def test_dataset_checks_clips_when_built(tmp_path):
                    prompt="generated", motion_extractor="synchformer", face_extractor="marlin", shuffle=True)
     egs = tmp_path / "egs" / "train"
     # An extractor missing from the clip metadata is reported with the clip json.
-    with pytest.raises(ClipCheckError, match=r"clip00\d\.json: no 'raft' features listed"):
-        build_expotion_dataset(egs, **{**options, "motion_extractor": "raft"})
+    with pytest.raises(ClipCheckError, match=r"clip00\d\.json: no 'mediapipe_pose' features listed"):
+        build_expotion_dataset(egs, **{**options, "motion_extractor": "mediapipe_pose"})
     # A clip without caption cannot be used with prompt="generated", but can with "generic".
     info_path = clip_info_path(load_audio_meta(egs / "data.jsonl")[0].path)
     save_clip_info(info_path, replace(load_clip_info(info_path), description=None))

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from audiocraft_expotion.eval import evaluate_folder
-from audiocraft_expotion.eval.audio_io import load_audio
+from audiocraft_expotion.media.audio import read_audio
 from audiocraft_expotion.eval.report import main as report_main
 from audiocraft_expotion.eval.results_io import write_results
 from audiocraft_expotion.eval.table import TABLE1_COLUMNS
@@ -42,10 +42,10 @@ def folders(real_videos, tmp_path_factory):
     gen.mkdir(), ref.mkdir()
     for path in real_videos.values():
         shutil.copy(path, gen / path.name)
-    owl, sr = load_audio(real_videos["owl_clip3.mp4"])
-    sf.write(ref / "owl_clip3.wav", owl.numpy(), sr)
-    rabbit, sr = load_audio(real_videos["rabbit_clip2.mp4"])
-    sf.write(ref / "rabbit_clip2.flac", np.roll(rabbit.numpy(), int(0.25 * sr)), sr)  # 250 ms later
+    owl, sr = read_audio(real_videos["owl_clip3.mp4"])
+    sf.write(ref / "owl_clip3.wav", owl[0].numpy(), sr)
+    rabbit, sr = read_audio(real_videos["rabbit_clip2.mp4"])
+    sf.write(ref / "rabbit_clip2.flac", np.roll(rabbit[0].numpy(), int(0.25 * sr)), sr)  # 250 ms later
     sf.write(ref / "monkey_clip18.wav", make_click_track(120).numpy(), SAMPLE_RATE)
     sf.write(gen / "lonely_generated.wav", make_click_track(100, duration=3).numpy(), SAMPLE_RATE)
     sf.write(ref / "lonely_reference.wav", make_click_track(100, duration=3).numpy(), SAMPLE_RATE)

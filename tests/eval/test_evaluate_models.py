@@ -10,7 +10,7 @@ import torch
 from eval_synth import SAMPLE_RATE, make_click_track
 
 from audiocraft_expotion.eval import evaluate_folder
-from audiocraft_expotion.eval.cnn14 import Cnn14
+from audiocraft_expotion.eval.cnn14 import Cnn14, load_cnn14
 from audiocraft_expotion.eval.vggish import VGGish
 
 
@@ -43,6 +43,10 @@ def test_all_model_metrics_computed(checkpoints, tiny_clap_dir, tmp_path):
     kl = {row["stem"]: row["kl"] for row in results.clips}
     assert kl["c0"] == pytest.approx(0.0, abs=1e-3)  # identical pair (eps = 1e-6 on 527 classes: ~ -5e-4)
     assert results.summary["kl"] == pytest.approx(sum(kl.values()) / 3)
+    tagger = load_cnn14(checkpoints[1])  # KL(p_ref || p_gen) with eps 1e-6 on the generated side, in nats
+    p_gen, p_ref = (tagger.label_distribution(torch.from_numpy(sf.read(folder / "c1.wav", dtype="float32")[0]),
+                                              SAMPLE_RATE).double() for folder in (gen, ref))
+    assert kl["c1"] == pytest.approx(float((p_ref * (p_ref.log() - (p_gen + 1e-6).log())).sum()), rel=1e-4)
     assert all(-1 <= row["text_audio"] <= 1 for row in results.clips)
 
 

@@ -6,7 +6,7 @@ import torch
 from audiocraft_expotion.eval.availability import MetricUnavailable
 from audiocraft_expotion.eval.languagebind_adapter import LanguageBindAdapter, video_pixels
 from audiocraft_expotion.eval.video_audio import VideoAudioModel, load_video_audio_model, video_audio_similarity
-from audiocraft_expotion.eval.video_io import load_video
+from audiocraft_expotion.media.video import read_video
 
 FAKE_MODEL = '''
 import torch
@@ -68,6 +68,6 @@ def test_languagebind_video_preprocessing():
 
 
 def test_load_real_video(real_videos):
-    frames, fps = load_video(real_videos["owl_clip3.mp4"])
+    frames = torch.from_numpy(read_video(real_videos["owl_clip3.mp4"], fps=2).sample(2))
     assert frames.dtype == torch.uint8 and frames.ndim == 4 and frames.shape[-1] == 3
-    assert 5 < fps < 120 and frames.shape[0] / fps == pytest.approx(10.0, abs=1.0)
+    assert frames.shape[0] / 2 == pytest.approx(10.0, abs=1.0)

@@ -1,4 +1,5 @@
 """Fixtures of the feature tests: a synthetic moving-square video."""
+import os
 import typing as tp
 from pathlib import Path
 
@@ -16,3 +17,12 @@ def moving_square(tmp_path: Path) -> tp.Tuple[Path, np.ndarray, float]:
     path = write_video(tmp_path / "square.mp4", [square_frame(int(x)) for x in positions],
                        np.arange(75) / fps)
     return path, positions, fps
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The conformance fixtures: $EXPOTION_FIXTURES, else ../shared/fixtures beside the repo (skips if absent)."""
+    folder = Path(os.environ.get("EXPOTION_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "fixtures"))
+    if not (folder / "README.md").is_file():
+        pytest.skip(f"conformance fixtures not found in {folder} (set EXPOTION_FIXTURES)")
+    return folder

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from audiocraft_expotion.features import build_extractor, read_video
+from audiocraft_expotion.features import build_extractor
+from audiocraft_expotion.media.video import read_video
 from audiocraft_expotion.features.flow import flow_summary
 
 

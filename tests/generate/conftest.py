@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from audiocraft_expotion.generate import ExpotionGenerator
-from audiocraft_expotion.generate.visual_features import DEFAULT_EXTRACTORS, build_extractors
+from audiocraft_expotion.features import DEFAULT_EXTRACTORS
+from audiocraft_expotion.generate.visual_features import build_extractors
 
 
 def write_clip(path: Path, seconds: float, fps: int = 12, size: tuple = (160, 120), codec: str = "mjpeg") -> Path:
@@ -29,6 +30,12 @@ def write_clip(path: Path, seconds: float, fps: int = 12, size: tuple = (160, 12
 def short_clip(tmp_path_factory) -> Path:
     """A 2 s, 12 fps MJPEG/AVI clip (its picture has to be re-encoded for MP4)."""
     return write_clip(tmp_path_factory.mktemp("clips") / "square.avi", seconds=2.)
+
+
+@pytest.fixture(scope="session")
+def short_mp4(tmp_path_factory) -> Path:
+    """The same 2 s clip as H.264 in MP4 (a browser can play it)."""
+    return write_clip(tmp_path_factory.mktemp("clips") / "square.mp4", seconds=2., codec="libx264")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from audiocraft_expotion.generate.__main__ import main
-from audiocraft_expotion.generate.probe import probe_video
+from audiocraft_expotion.media.probe import probe_video
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,11 +25,20 @@ def decoded_frames(path: Path) -> int:
         return sum(1 for _ in container.decode(video=0))
 
 
-@pytest.mark.parametrize("name", ["owl_clip3.mp4", "rabbit_clip2.mp4", "monkey_clip18.mp4"])
+def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m audiocraft_expotion.generate ARGS`` in a fresh process (this checkout first on the path)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "audiocraft_expotion.generate", *args], capture_output=True,
+                          text=True, env=env, timeout=600, cwd=cwd)
+
+
+@pytest.mark.parametrize("name", ["owl_clip3.mp4",
+                                  pytest.param("rabbit_clip2.mp4", marks=pytest.mark.slow),
+                                  pytest.param("monkey_clip18.mp4", marks=pytest.mark.slow)])
 def test_cli_makes_music_video(real_videos, tmp_path, capsys, name):
     video = real_videos[name]
     out = tmp_path / "out" / f"{video.stem}.mp4"
-    assert main([str(video), "--prompt", "upbeat jazz", "-o", str(out), "--quiet",
+    assert main([str(video), "--prompt", "upbeat jazz", "-o", str(out), "--quiet", "--model", "tiny",
                  "--cache", str(tmp_path / "cache")]) == 0
     assert "UNTRAINED" in capsys.readouterr().out
     source = probe_video(video)
@@ -59,8 +68,7 @@ def test_unreadable_video_is_named(tmp_path, capsys):
 
 def test_missing_video_through_module_entry_point(tmp_path):
     missing = tmp_path / "missing.mp4"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-m", "audiocraft_expotion.generate", str(missing), "-o",
-                           str(tmp_path / "out.mp4")], capture_output=True, text=True, env=env, timeout=120)
+    proc = run_module(str(missing), "-o", str(tmp_path / "out.mp4"), cwd=tmp_path)
     assert proc.returncode == 2
-    assert f"{missing}: video file does not exist" in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {missing}: ") and "does not exist" in lines[0]

@@ -2,7 +2,7 @@
 import av
 import soundfile
 
-from audiocraft_expotion.generate.probe import probe_video
+from audiocraft_expotion.media.probe import probe_video
 
 
 def test_seed_determines_music_and_reencoded_picture(tiny_generator, short_clip, tmp_path):

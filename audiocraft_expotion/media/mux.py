@@ -11,8 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..data.feature_io import atomic_write_bytes
-from ..features.video import VideoError, open_container
+from ..utils.atomic import atomic_write_bytes
+from .container import MediaError, first_stream, open_container
 
 MP4_VIDEO_CODECS = frozenset({"h264", "hevc", "mpeg4", "av1", "vp9"})
 AUDIO_BITRATE = 192_000
@@ -84,9 +84,7 @@ def write_music_video(video: tp.Union[str, Path], wav: np.ndarray, sample_rate: 
         raise ValueError(f"Expected music of shape [1 or 2, S], got {wav.shape}.")
     video = Path(video)
     with open_container(video) as source:
-        if not source.streams.video:
-            raise VideoError(f"{video}: no video stream.")
-        copy = source.streams.video[0].codec_context.name in MP4_VIDEO_CODECS
+        copy = first_stream(source, "video", video).codec_context.name in MP4_VIDEO_CODECS
 
         def write(f: tp.BinaryIO) -> None:
             with av.open(f, "w", format="mp4") as output:
@@ -97,5 +95,5 @@ def write_music_video(video: tp.Union[str, Path], wav: np.ndarray, sample_rate: 
         try:
             atomic_write_bytes(path, write)
         except av.error.FFmpegError as exc:
-            raise VideoError(f"{video}: cannot write its picture into {path} ({exc}).") from exc
+            raise MediaError(f"{video}: cannot write its picture into {path} ({exc}).") from exc
     return copy

@@ -1,12 +1,11 @@
-"""Video decoding, timestamp resampling, rotation, audio and clear errors on bad files."""
+"""The video reader: timestamps (VFR, first-frame offsets), rotation, only the needed frames, clear errors."""
 import av
 import numpy as np
 import pytest
 
-from audiocraft_expotion.features.audio import read_audio
-from audiocraft_expotion.features.video import VideoError, read_video
-
-from .synthetic import square_frame, write_sine, write_video
+from audiocraft_expotion.media.container import MediaError
+from audiocraft_expotion.media.video import read_video
+from features.synthetic import square_frame, write_sine, write_video
 
 
 def test_real_clips_timestamps(real_videos):
@@ -67,17 +66,6 @@ def test_rotation_metadata_is_applied(tmp_path):
     assert upright[56, 4] and not upright[4, 4] and not upright[56, 28]
 
 
-def test_audio_is_32k_mono_on_clip_time(real_videos, tmp_path):
-    audio = read_audio(real_videos["monkey_clip18.mp4"])
-    assert audio.dtype == np.float32 and audio.shape[0] == 1
-    assert audio.shape[1] / 32000 == pytest.approx(10., abs=0.05)
-    path = write_video(tmp_path / "a.mp4", [square_frame(8)] * 5, np.arange(5) / 10, audio_seconds=1.)
-    sine = read_audio(path, sample_rate=16000)
-    assert sine.shape[1] / 16000 == pytest.approx(1., abs=0.1)
-    spectrum = np.abs(np.fft.rfft(sine[0]))
-    assert np.fft.rfftfreq(sine.shape[1], 1 / 16000)[spectrum.argmax()] == pytest.approx(440, abs=5)
-
-
 def _write(path, data):
     path.write_bytes(data)
     return path
@@ -99,6 +87,7 @@ def _zero_frames(path):
 
 @pytest.mark.parametrize("make,message", [
     (lambda p: p / "missing.mp4", "does not exist"),
+    (lambda p: p, "is a folder"),
     (lambda p: _write(p / "empty.mp4", b""), "empty"),
     (lambda p: _write(p / "corrupt.mp4", b"\x00garbage" * 300), "cannot open"),
     (lambda p: _audio_only(p / "audio.m4a"), "no video stream"),
@@ -106,12 +95,39 @@ def _zero_frames(path):
 ])
 def test_bad_videos_give_clear_errors(tmp_path, make, message):
     path = make(tmp_path)
-    with pytest.raises(VideoError, match=message) as error:
+    with pytest.raises(MediaError, match=message) as error:
         read_video(path)
     assert str(path) in str(error.value)
 
 
-def test_video_without_audio(tmp_path):
-    path = write_video(tmp_path / "silent.mp4", [square_frame(8)] * 3, [0, .1, .2])
-    with pytest.raises(VideoError, match="no audio stream"):
-        read_audio(path)
+@pytest.mark.parametrize("rates", [[5], [80], [25, 5], [0.8], [10, 40]])
+def test_only_needed_frames_are_kept_and_grids_are_exact(real_videos, rates):
+    """Reading for some frame rates keeps fewer frames but gives exactly the grids of a full decode."""
+    for name in ("owl_clip3.mp4", "rabbit_clip2.mp4"):
+        full = read_video(real_videos[name], max_side=160)
+        part = read_video(real_videos[name], fps=rates, max_side=160)
+        assert part.end == full.end and part.source_frames == full.num_frames
+        assert part.num_frames <= full.num_frames
+        for fps in rates:
+            assert np.array_equal(part.sample(fps), full.sample(fps))
+            assert part.grid(fps).held_frames == full.grid(fps).held_frames
+        with pytest.raises(ValueError, match="read for the"):
+            part.grid(3)
+
+
+def test_few_frames_are_few_bytes(real_videos):
+    """8 frames of a 10 s 640x480 clip: at most the frames shown at the grid's 8 times (+ the first frame)."""
+    owl = read_video(real_videos["owl_clip3.mp4"], fps=0.8)
+    assert owl.source_frames == 140 and owl.num_frames <= 9
+    assert owl.frames.nbytes <= 9 * 640 * 480 * 3
+    assert owl.sample(0.8).shape == (8, 480, 640, 3)
+
+
+def test_vfr_grid_from_a_selective_read(tmp_path):
+    times = [0.5, 0.55, 0.7, 0.71, 1.0, 1.3]
+    path = write_video(tmp_path / "vfr.mp4", [square_frame(8 + 16 * i) for i in range(6)], times)
+    video = read_video(path, fps=10)
+    assert video.grid(10).index.tolist() == [0] * 6 + [1, 2, 3, 3, 4, 4, 4, 5, 5]  # same as the full read above
+    assert video.source_frames == 6 and video.num_frames == 6
+    sparse = read_video(path, fps=2)  # targets 0, 0.5, 1.0 -> frames at 0.5 and 1.0 only
+    assert sparse.times.tolist() == pytest.approx([0.5, 1.0], abs=1e-3)

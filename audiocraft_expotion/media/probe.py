@@ -5,7 +5,7 @@ from pathlib import Path
 
 import av
 
-from ..features.video import VideoError, open_container
+from .container import MediaError, first_stream, open_container
 
 
 @dataclass
@@ -30,13 +30,11 @@ def probe_video(path: tp.Union[str, Path]) -> VideoInfo:
     """Timing of ``path``'s first video stream.
 
     Raises:
-        VideoError: missing, unreadable or corrupt file, no video stream or no frames (names the file).
+        MediaError: missing, unreadable or corrupt file, no video stream or no frames (names the file).
     """
     path = Path(path)
     with open_container(path) as container:
-        if not container.streams.video:
-            raise VideoError(f"{path}: no video stream (streams: {[s.type for s in container.streams] or 'none'}).")
-        stream = container.streams.video[0]
+        stream = first_stream(container, "video", path)
         starts, ends = [], []
         try:
             for packet in container.demux(stream):
@@ -44,9 +42,9 @@ def probe_video(path: tp.Union[str, Path]) -> VideoInfo:
                     starts.append(packet.pts)
                     ends.append(packet.pts + (packet.duration or 0))
         except av.error.FFmpegError as exc:
-            raise VideoError(f"{path}: corrupt video stream ({exc}).") from exc
+            raise MediaError(f"{path}: corrupt video stream ({exc}).") from exc
         if not starts:
-            raise VideoError(f"{path}: video stream has zero frames.")
+            raise MediaError(f"{path}: video stream has zero frames.")
         base = stream.time_base
         end = max(ends)
         if end == max(starts):  # no packet durations: assume one average frame for the last one

@@ -1,0 +1,11 @@
+"""Type names of the Expotion parts in audiocraft configs (``lm_model``, conditioner ``model``, ``solver``)."""
+LM_MODEL = "expotion_lm"
+"""``lm_model`` of an Expotion LM config (:class:`~audiocraft_expotion.models.lm.ExpotionLM`)."""
+VISUAL_CONDITIONER = "expotion_visual"
+"""``model`` of the visual conditioner (:class:`~audiocraft_expotion.modules.visual_conditioner.VisualConditioner`)."""
+SOLVER = "expotion"
+"""``solver`` of an Expotion training config (:class:`~audiocraft_expotion.solvers.expotion.ExpotionSolver`)."""
+MODALITIES = ("face", "motion")
+"""The visual modalities, in the order the visual conditioner concatenates them."""
+DEMO_MODEL = "demo"
+"""``--model`` name of the offline demo model shipped in ``generate/demo_model``."""
