@@ -9,7 +9,6 @@ config's ``expotion.extractors`` records the extractors of the training features
 settings, weights checksum, width, fps; set by the solver from ``expotion.data``), read back with
 :func:`audiocraft_expotion.data.extractor_record.read_extractor_record` so generation extracts the same.
 """
-import argparse
 import sys
 import typing as tp
 from pathlib import Path
@@ -19,12 +18,17 @@ import torch
 
 from .models.loaders import save_checkpoint
 from .solvers.expotion import base_model_name
+from .utils.cli import ArgumentParser
 
 CHECKPOINT_FILE = "checkpoint.th"
 
 
 def find_checkpoint(sig_or_path: str) -> Path:
-    """The ``checkpoint.th`` of a signature, XP folder or file; clear error when there is none."""
+    """The ``checkpoint.th`` of a dora signature, an XP folder or the file itself.
+
+    Raises:
+        FileNotFoundError: no such file or folder and no XP with that signature, or an XP without checkpoint.
+    """
     path = Path(sig_or_path)
     if path.is_file():
         return path
@@ -32,7 +36,11 @@ def find_checkpoint(sig_or_path: str) -> Path:
         candidate = path / CHECKPOINT_FILE
     else:
         from .train import main
-        candidate = main.get_xp_from_sig(sig_or_path).folder / CHECKPOINT_FILE
+        try:
+            candidate = main.get_xp_from_sig(sig_or_path).folder / CHECKPOINT_FILE
+        except RuntimeError as exc:  # dora: "Could not find experiment with signature ..."
+            raise FileNotFoundError(f"{sig_or_path}: neither a checkpoint file, an XP folder nor the signature "
+                                    f"of an XP in {main.dora.dir}.") from exc
     if not candidate.is_file():
         raise FileNotFoundError(f"{candidate}: no checkpoint (has the XP trained for one epoch?).")
     return candidate
@@ -65,7 +73,7 @@ def export(sig_or_path: str, out_dir: tp.Union[str, Path], use_best: bool = True
 
 
 def main(argv: tp.Optional[tp.List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("xp", help="dora signature, XP folder or checkpoint.th")
     parser.add_argument("out_dir")
     parser.add_argument("--last", action="store_true", help="export the last state instead of the best one")
@@ -73,8 +81,8 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
     try:
         path = export(args.xp, args.out_dir, use_best=not args.last)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        print(f"export failed: {exc}", file=sys.stderr)
-        return 1
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"Exported to {path}; load it with ExpotionGen.get_pretrained('{args.out_dir}').")
     return 0
 

@@ -34,6 +34,7 @@ from audiocraft.modules.conditioners import ConditioningAttributes
 from audiocraft_expotion.models.expotion_gen import ExpotionGen
 from audiocraft_expotion.models.loaders import VisualSpec, load_fresh, without_expotion
 from audiocraft_expotion.modules.conditions import FeatureSequence, VisualCondition, with_visual
+from audiocraft_expotion.utils.threads import configure_threads
 
 FEATURE_FPS = 10.
 SPEC = VisualSpec(face_dim=317, motion_dim=21)
@@ -130,16 +131,6 @@ def spread(values: tp.Sequence[float]) -> str:
     return f"{statistics.median(values):.3f} [{min(values):.3f}, {max(values):.3f}]"
 
 
-def set_threads(threads: tp.Optional[int]) -> int:
-    try:
-        from audiocraft_expotion.utils.threads import configure_threads
-    except ImportError:  # before utils/threads.py exists
-        if threads is not None:
-            torch.set_num_threads(threads)
-        return torch.get_num_threads()
-    return configure_threads(threads)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lengths", type=float, nargs="+", default=[10., 60., 120., 300.], help="video lengths (s)")
@@ -150,7 +141,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: the decoding best)")
     parser.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    threads = set_threads(args.threads)
+    threads = configure_threads(args.threads)
     if args.worker:
         print(json.dumps(worker(args.worker, args.lengths[0], args.repeats, args.device)))
         return

@@ -25,7 +25,6 @@ Every clip is validated (:mod:`clip_check`) before anything is written to the sp
 problems, all problems are reported by clip and file and the command exits with status 1, unless
 ``--skip-bad`` drops those clips (the report is still printed, and kept in ``dataset.json``).
 """
-import argparse
 import glob
 import json
 import os
@@ -39,6 +38,7 @@ from audiocraft.data.audio_dataset import DEFAULT_EXTS, AudioMeta, save_audio_me
 
 from ..media import VIDEO_SUFFIXES
 from ..media.audio import extract_audio_track
+from ..utils.cli import ArgumentParser
 from .clip_check import (DEFAULT_TOLERANCE, ClipCheckError, ClipReport, audio_duration, check_clip,
                          check_consistency, common_records, format_report)
 from .clip_info import ClipInfo, clip_info_path, relative_to_info, save_clip_info
@@ -212,7 +212,7 @@ def build_manifest(clips_dir: tp.Union[str, Path], features_dir: tp.Union[str, P
 
 
 def main(argv: tp.Optional[tp.List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.data.build_manifest",
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.data.build_manifest",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("clips_dir", help="folder of the clips (audio files or videos)")
     parser.add_argument("--features", required=True, help="folder of the feature files <clip>.<extractor>.npz")

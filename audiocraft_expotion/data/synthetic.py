@@ -11,7 +11,6 @@ wav file. The captions describe tempo and pitch. Layout::
     OUT/raw/clip000.wav | .mp4            OUT/features/clip000.<extractor>.npz
     OUT/captions.jsonl                    OUT/egs/{clips,train,valid,evaluate,generate}/  (build_manifest)
 """
-import argparse
 import json
 import math
 import sys
@@ -25,8 +24,9 @@ import soundfile
 import torch
 
 from ..modules.temporal import interpolate_features
-from .build_manifest import Manifest, build_manifest
 from ..utils.atomic import atomic_write_bytes
+from ..utils.cli import ArgumentParser
+from .build_manifest import Manifest, build_manifest
 from .feature_io import FeatureFile, save_features
 
 NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -149,7 +149,7 @@ def build_synthetic_dataset(out: tp.Union[str, Path], cfg: tp.Optional[Synthetic
 
 def main(argv: tp.Optional[tp.List[str]] = None) -> int:
     defaults = SyntheticConfig()
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.data.synthetic",
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.data.synthetic",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("out_dir")
     parser.add_argument("--num-clips", type=int, default=defaults.num_clips)

@@ -10,6 +10,7 @@ import argparse
 import sys
 import typing as tp
 
+from ..utils.cli import ArgumentParser
 from .clap import DEFAULT_CLAP
 from .evaluate import METRICS, evaluate_folder
 from .prompts import load_prompts
@@ -19,7 +20,7 @@ from .video_audio import DEFAULT_VIDEO_AUDIO_MODEL
 
 
 def parse_args(argv: tp.Optional[tp.Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.eval", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.eval", description=__doc__.splitlines()[0])
     parser.add_argument("--generated", required=True, help="folder of generated clips (wav/flac/mp3/mp4)")
     parser.add_argument("--reference", required=True, help="folder of reference clips, paired by file stem")
     parser.add_argument("--prompts", help="prompts file: JSON {stem: text} or 'stem<TAB>text' lines")

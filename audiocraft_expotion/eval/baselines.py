@@ -46,8 +46,9 @@ from ..data.clip_info import PROMPTS, ClipInfo, clip_info_path, feature_path, lo
 from ..data.feature_io import FeatureFile, load_features
 from ..generate.music import generate_music
 from ..media.wav import write_wav
-from ..resources import generate_audio_settings
 from ..models.expotion_gen import ExpotionGen
+from ..resources import generate_audio_settings
+from ..utils.cli import ArgumentParser
 from .clap import DEFAULT_CLAP
 from .evaluate import METRICS, evaluate_folder
 from .report import assemble, write_report
@@ -160,7 +161,7 @@ def generate_system(system: System, clips: tp.Sequence[Clip], out_dir: Path, *, 
 
 
 def parse_args(argv: tp.Optional[tp.Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.eval.baselines",
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.eval.baselines",
                                      description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifest", required=True, help="split folder (data.jsonl[.gz]) or jsonl file")
     parser.add_argument("--system", dest="systems", type=parse_system, action="append", required=True,

@@ -4,11 +4,11 @@ Reads the ``summary.json`` of each results folder written by ``python -m audiocr
 and writes ``table.md``, ``table.csv`` and ``table.png`` with the paper's published Table 1 as
 reference rows (source ``paper``) above the evaluated systems.
 """
-import argparse
 import sys
 import typing as tp
 from pathlib import Path
 
+from ..utils.cli import ArgumentParser
 from .paper_table import paper_rows
 from .plots import plot_table
 from .results_io import read_summary
@@ -30,7 +30,7 @@ def write_report(rows: tp.Sequence[TableRow], out_dir: tp.Union[str, Path]) -> N
 
 
 def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.eval.report",
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.eval.report",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("result_dirs", nargs="+", help="results folders of `python -m audiocraft_expotion.eval`")
     parser.add_argument("-o", "--output", required=True, help="output folder")

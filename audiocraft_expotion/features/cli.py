@@ -5,6 +5,7 @@ import logging
 import sys
 import typing as tp
 
+from ..utils.cli import ArgumentParser
 from ..utils.threads import configure_threads
 from . import EXTRACTORS, PRETRAINED, build_extractor
 from .base import Extractor
@@ -14,7 +15,7 @@ from .synchformer import TIMINGS
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m audiocraft_expotion.features",
+    parser = ArgumentParser(prog="python -m audiocraft_expotion.features",
                                      description="Extract face and motion features from videos.")
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser("extract", help="extract features of videos (resumable)")

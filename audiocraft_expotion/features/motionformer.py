@@ -27,24 +27,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .vit import ViTConfig
+
 
 @dataclass(frozen=True)
-class MotionFormerConfig:
+class MotionFormerConfig(ViTConfig):
     """Size of a :class:`MotionFormer`; the defaults are the released Synchformer encoder (ViT-B/16)."""
-    img_size: int = 224
-    num_frames: int = 16
-    patch_size: int = 16
-    tubelet_size: int = 2
-    dim: int = 768
-    depth: int = 12
-    num_heads: int = 12
-    mlp_ratio: float = 4.
     eps: float = 1e-6
 
     @property
-    def grid(self) -> tp.Tuple[int, int]:
+    def tokens(self) -> tp.Tuple[int, int]:
         """``(time steps, patches per frame)``: ``(8, 196)`` for the released encoder."""
-        return self.num_frames // self.tubelet_size, (self.img_size // self.patch_size) ** 2
+        steps, height, width = self.grid
+        return steps, height * width
 
     @classmethod
     def from_dict(cls, config: tp.Mapping[str, tp.Any]) -> "MotionFormerConfig":
@@ -149,7 +144,7 @@ class MotionFormer(nn.Module):
     def __init__(self, config: MotionFormerConfig = MotionFormerConfig()):
         super().__init__()
         self.config = config
-        steps, patches = config.grid
+        steps, patches = config.tokens
         dim, patch = config.dim, config.patch_size
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, patches + 1, dim))
@@ -167,13 +162,13 @@ class MotionFormer(nn.Module):
         if (channels, frames, height, width) != expected:
             raise ValueError(f"MotionFormer input must be [B, S, {', '.join(map(str, expected))}], "
                              f"got {tuple(x.shape)}.")
-        steps, patches = self.config.grid
+        steps, patches = self.config.tokens
         tokens = self.patch_embed_3d.proj(x.flatten(0, 1)).flatten(2).transpose(1, 2)  # [BS, t * p, D]
         positions = self.pos_embed[:, 1:].repeat(1, steps, 1) + self.temp_embed.repeat_interleave(patches, dim=1)
         cls = (self.cls_token + self.pos_embed[:, :1]).expand(tokens.shape[0], -1, -1)
         x = torch.cat([cls, tokens + positions], dim=1)
         for block in self.blocks:
-            x = block(x, self.config.grid)
+            x = block(x, self.config.tokens)
         x = self.norm(x[:, 1:]).unflatten(1, (steps, patches))  # [BS, t, p, D]
         features = self.spatial_attn_agg(x.flatten(0, 1))  # [BS * t, D]
         return features.view(batch, segments, steps, -1)

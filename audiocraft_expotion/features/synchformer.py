@@ -138,7 +138,7 @@ class SynchformerExtractor(Extractor):
 
     @property
     def tokens_per_segment(self) -> int:
-        return self.config.grid[0]
+        return self.config.tokens[0]
 
     @property
     def fps(self) -> float:

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 
-@dataclass
+@dataclass(frozen=True)
 class ViTConfig:
     """Size of a :class:`VideoViT`; the defaults are ViT-B/16 on 16 frames of 224x224 (MARLIN ViT-B)."""
     img_size: int = 224

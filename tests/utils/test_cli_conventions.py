@@ -1,0 +1,25 @@
+"""Every command line of the package answers a usage mistake with one ``error: ...`` line and exit code 2."""
+import importlib
+
+import pytest
+
+CLIS = ["audiocraft_expotion.generate.__main__", "audiocraft_expotion.generate.app", "audiocraft_expotion.export",
+        "audiocraft_expotion.features.cli", "audiocraft_expotion.data.build_manifest",
+        "audiocraft_expotion.data.synthetic", "audiocraft_expotion.eval.__main__", "audiocraft_expotion.eval.report",
+        "audiocraft_expotion.eval.baselines"]
+
+
+@pytest.mark.parametrize("module", CLIS)
+def test_unknown_option_is_one_error_line_and_exit_2(module, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        importlib.import_module(module).main(["--no-such-option"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_export_of_a_missing_xp_is_one_error_line_and_exit_2(tmp_path, capsys):
+    from audiocraft_expotion.export import main
+    assert main([str(tmp_path / "no_such_xp"), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "no_such_xp" in err[0]
