@@ -9,6 +9,7 @@ config's ``expotion.extractors`` records the extractors of the training features
 settings, weights checksum, width, fps; set by the solver from ``expotion.data``), read back with
 :func:`audiocraft_expotion.data.extractor_record.read_extractor_record` so generation extracts the same.
 """
+import pickle
 import sys
 import typing as tp
 from pathlib import Path
@@ -60,9 +61,19 @@ def adaptor_state(cfg: omegaconf.DictConfig, model_state: tp.Dict[str, torch.Ten
 
 
 def export(sig_or_path: str, out_dir: tp.Union[str, Path], use_best: bool = True) -> Path:
-    """Write ``out_dir/expotion_state_dict.bin`` from an XP checkpoint; returns its path."""
+    """Write ``out_dir/expotion_state_dict.bin`` from an XP checkpoint; returns its path.
+
+    Raises:
+        FileNotFoundError: see :func:`find_checkpoint`.
+        ValueError: ``out_dir`` is an existing file, the checkpoint cannot be read, or it has no MusicGen base.
+    """
+    if Path(out_dir).exists() and not Path(out_dir).is_dir() or any(p.is_file() for p in Path(out_dir).parents):
+        raise ValueError(f"{out_dir}: cannot be the export folder, it is (inside) an existing file.")
     checkpoint = find_checkpoint(sig_or_path)
-    package = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    try:
+        package = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    except (EOFError, RuntimeError, pickle.UnpicklingError) as exc:
+        raise ValueError(f"{checkpoint}: not a readable checkpoint ({type(exc).__name__}: {exc}).") from exc
     cfg = omegaconf.OmegaConf.create(package["xp.cfg"])
     base = base_model_name(cfg)
     if base is None:
@@ -80,7 +91,7 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         path = export(args.xp, args.out_dir, use_best=not args.last)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError) as exc:  # OSError: a missing checkpoint, OUT_DIR that is a file
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"Exported to {path}; load it with ExpotionGen.get_pretrained('{args.out_dir}').")

@@ -23,3 +23,26 @@ def test_export_of_a_missing_xp_is_one_error_line_and_exit_2(tmp_path, capsys):
     assert main([str(tmp_path / "no_such_xp"), str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "no_such_xp" in err[0]
+
+
+def test_export_into_a_path_that_is_a_file_is_one_error_line_and_exit_2(tmp_path, capsys):
+    from audiocraft_expotion.export import main
+    checkpoint = tmp_path / "xp" / "checkpoint.th"
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b"")
+    taken = tmp_path / "taken.mp4"
+    taken.write_bytes(b"not a folder")
+    assert main([str(checkpoint.parent), str(taken / "model")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    assert taken.read_bytes() == b"not a folder"
+
+
+def test_export_of_an_unreadable_checkpoint_is_one_error_line_and_exit_2(tmp_path, capsys):
+    from audiocraft_expotion.export import main
+    checkpoint = tmp_path / "xp" / "checkpoint.th"
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b"")
+    assert main([str(checkpoint.parent), str(tmp_path / "model")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "checkpoint.th" in err[0]
