@@ -20,8 +20,6 @@ from ..features.batch import decode_for
 
 logger = logging.getLogger(__name__)
 
-# Offline extractors with real weights (no checkpoint needed).
-
 
 def build_extractors(names: tp.Mapping[str, str],
                      checkpoints: tp.Optional[tp.Mapping[str, tp.Optional[str]]] = None,
@@ -30,11 +28,6 @@ def build_extractors(names: tp.Mapping[str, str],
     checkpoints = checkpoints or {}
     return {modality: build_extractor(name, checkpoints.get(modality), random_weights=random_weights)
             for modality, name in names.items()}
-
-
-def cache_path(cache: Path, video: Path, extractor: Extractor) -> Path:
-    """The cached features of ``video`` (:func:`audiocraft_expotion.features.cache.feature_path`)."""
-    return feature_cache.feature_path(cache, video, extractor)
 
 
 def visual_features(video: tp.Union[str, Path], extractors: tp.Mapping[str, Extractor],

@@ -7,7 +7,7 @@ import torch
 from audiocraft_expotion.data.feature_io import load_features
 from audiocraft_expotion.features import build_extractor, cache
 from audiocraft_expotion.features.motionformer import MotionFormerConfig
-from audiocraft_expotion.generate.visual_features import cache_path, visual_features
+from audiocraft_expotion.generate.visual_features import visual_features
 
 from .synthetic import square_frame, write_video
 
@@ -23,7 +23,7 @@ def test_generate_cache_refuses_a_same_named_video_from_another_folder(tmp_path)
     stored = visual_features(first, extractors, tmp_path / "cache", progress=False)["motion"]
     with pytest.raises(cache.FeatureCollision, match=f"holds the features of {first.resolve()}.*{second.resolve()}"):
         visual_features(second, extractors, tmp_path / "cache", progress=False)
-    assert np.array_equal(load_features(cache_path(tmp_path / "cache", first, extractors["motion"])).features,
+    assert np.array_equal(load_features(cache.feature_path(tmp_path / "cache", first, extractors["motion"])).features,
                           stored.features)
     # a copy of the first video under another folder is the same content: reused
     copy = tmp_path / "c" / "clip.mp4"
@@ -40,7 +40,7 @@ def test_generate_cache_extracts_a_replaced_video_again(tmp_path):
     clip(video, 8, 6)  # replaced at the same path by a moving square
     moving = visual_features(video, extractors, tmp_path / "cache", progress=False)["motion"].features
     assert moving[:-1, 0].min() > 0.01
-    stored = load_features(cache_path(tmp_path / "cache", video, extractors["motion"]))
+    stored = load_features(cache.feature_path(tmp_path / "cache", video, extractors["motion"]))
     assert np.array_equal(stored.features, moving)
     assert stored.meta["source"]["sha256"] == cache.VideoIdentity.of(video).sha256
 
@@ -49,7 +49,7 @@ def test_half_written_feature_file_is_never_reused(tmp_path):
     video = clip(tmp_path / "clip.mp4", 8, 4)
     extractors = {"motion": build_extractor("flow")}
     features = visual_features(video, extractors, tmp_path, progress=False)["motion"].features
-    path = cache_path(tmp_path, video, extractors["motion"])
+    path = cache.feature_path(tmp_path, video, extractors["motion"])
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # killed mid-write (non-atomic writer)
     assert cache.lookup(tmp_path, cache.VideoIdentity.of(video), extractors["motion"]) is None
     assert np.array_equal(visual_features(video, extractors, tmp_path, progress=False)["motion"].features, features)
@@ -68,7 +68,7 @@ def test_other_weights_are_not_reused(tmp_path):
     loaded = build_extractor("synchformer", checkpoint=tmp_path / "sync.pt", config=small)
     assert loaded.settings() == random.settings() and loaded.weights_checksum != random.weights_checksum
     assert cache.lookup(tmp_path, identity, loaded) is None
-    assert load_features(cache_path(tmp_path, video, random)).meta["weights_sha256"] == random.weights_checksum
+    assert load_features(cache.feature_path(tmp_path, video, random)).meta["weights_sha256"] == random.weights_checksum
     exact = build_extractor("synchformer", random_weights=True, config=small, timing="exact")
     assert cache.lookup(tmp_path, identity, exact) is None
     assert features.meta["settings"]["timing"] == "paper"

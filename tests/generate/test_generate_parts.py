@@ -5,12 +5,13 @@ import numpy as np
 
 from audiocraft_expotion.data.feature_io import load_features, save_features
 from audiocraft_expotion.data.feature_energy import feature_energy
-from audiocraft_expotion.generate.visual_features import build_extractors, cache_path, visual_features
+from audiocraft_expotion.features.cache import feature_path
+from audiocraft_expotion.generate.visual_features import build_extractors, visual_features
 
 
 def test_cache_is_reused_only_for_the_same_video_and_settings(short_clip, tmp_path):
     extractors = build_extractors({"motion": "flow"})
-    path = cache_path(tmp_path, short_clip, extractors["motion"])
+    path = feature_path(tmp_path, short_clip, extractors["motion"])
     extracted = visual_features(short_clip, extractors, tmp_path, progress=False)["motion"]
     assert path.is_file()
     stored = load_features(path)
