@@ -238,7 +238,7 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
                                   args.audio_dir, args.sample_rate)
     except (ValueError, OSError) as exc:  # ClipCheckError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, FileNotFoundError) else 1  # 2: a wrong path; 1: bad clips (the report)
     if not all(r.ok for r in manifest.reports):
         print(f"skipped bad clips (--skip-bad). {format_report(manifest.reports)}", file=sys.stderr)
     for split, meta in manifest.splits.items():

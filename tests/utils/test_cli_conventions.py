@@ -46,3 +46,12 @@ def test_export_of_an_unreadable_checkpoint_is_one_error_line_and_exit_2(tmp_pat
     assert main([str(checkpoint.parent), str(tmp_path / "model")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "checkpoint.th" in err[0]
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_build_manifest_on_a_missing_or_empty_folder_is_one_error_line_and_exit_2(tmp_path, capsys, folder):
+    from audiocraft_expotion.data.build_manifest import main
+    (tmp_path / "empty").mkdir()
+    assert main([str(tmp_path / folder), "--features", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and folder in err[0]
