@@ -14,7 +14,8 @@ after a warm-up round, on a preset (``tiny`` or ``musicgen_small_shape``):
 Each figure is the median and [min, max] over ``--repeats``, in wall time and process CPU time;
 ratios are taken per repeat (same round) before the median. The training floor is the FLOP model of
 the design (the prefix stream through the L adapted layers, forward and input-gradient backward, see
-:func:`flop_floor`). Optional ``--memory``: peak RSS of each phase in a fresh process. The last line
+:func:`flop_floor`). Optional ``--memory``: peak RSS of each phase in a fresh process; ``--profile``:
+torch.profiler's top operators (self device time on CUDA, self CPU time on CPU) of one more run of each. The last line
 is JSON (``generate_ratio``, ``generate_ratio_range``, ``train_ratio_vs_frozen``, ``train_ratio_vs_floor``,
 ``train_ratio_vs_full``, ``trainable_fraction``, ``threads``, ``device``). No assertion.
 
@@ -190,6 +191,20 @@ def flop_floor(model, train_seconds: float) -> float:
     return expotion / frozen
 
 
+def profile_table(fn: tp.Callable[[], None], device: str, rows: int = 12) -> str:
+    """torch.profiler's operators of one call of ``fn``, by self device time (CUDA) or self CPU time."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    cuda = torch.device(device).type == "cuda"
+    if cuda:
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with torch.profiler.profile(activities=activities) as profiler:
+        fn()
+        if cuda:
+            torch.cuda.synchronize()
+    key = "self_cuda_time_total" if cuda else "self_cpu_time_total"
+    return profiler.key_averages().table(sort_by=key, row_limit=rows)
+
+
 def child_peak_memory(kind: str, phase: str, args) -> float:
     """Run in a fresh process: peak extra RSS (MiB) of one phase after building the model."""
     configure_threads(args.threads)
@@ -218,6 +233,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: measured best)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--memory", action="store_true", help="also measure peak RSS per phase (fresh processes)")
+    parser.add_argument("--profile", action="store_true", help="also print the top operators of one run of each")
     args = parser.parse_args()
     args.video_seconds = args.seconds if args.video_seconds is None else args.video_seconds
     threads = configure_threads(args.threads)
@@ -279,6 +295,9 @@ def main() -> None:
                       train_ratio_vs_floor=statistics.median(vs_frozen) / floor,
                       train_ratio_vs_floor_cpu=statistics.median(vs_frozen_cpu) / floor,
                       train_ratio_vs_full=statistics.median(vs_full), train_floor=floor)
+    if args.profile:
+        for phase, kind in plan:
+            print(f"profile {phase} {kind}:\n{profile_table(runs[kind][phase], args.device)}")
     if args.memory:
         context = multiprocessing.get_context("spawn")
         with context.Pool(1, maxtasksperchild=1) as pool:

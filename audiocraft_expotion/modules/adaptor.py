@@ -87,9 +87,10 @@ class PrefixWindow:
     contribution).
 
     Attributes:
-        queries, keys, values: per adapted layer ``[U, H, T_p, D_h]`` (``queries`` zero past each item's end).
+        queries: per adapted layer ``[U, H, 1, T_p, D_h]`` (zero past each item's end).
+        keys, values: per adapted layer ``[U, H, T_p, D_h]``.
         key_mask: ``[U, 1, 1, T_p]`` True on valid prefix positions, or None when no item is padded.
-        scales: per adapted layer ``[R * U, 1, 1, 1]``: g_l for rows with a visual condition, 0 otherwise.
+        scales: per adapted layer ``[R, U, 1, 1, 1]``: g_l for rows with a visual condition, 0 otherwise.
         first_row: first batch row of the range; repeats: R; distinct: U.
     """
     queries: tp.List[torch.Tensor]
@@ -105,25 +106,39 @@ class PrefixWindow:
     def rows(self) -> int:
         return self.repeats * self.distinct
 
-    def attend(self, index: int, query: torch.Tensor, start: int) -> torch.Tensor:
-        """``S'`` of layer ``index`` ``[R * U, H, S, D_h]`` for the audio queries ``[R * U, H, S, D_h]`` of
-        steps ``start .. start + S - 1``."""
-        offsets = self.queries[index][:, :, start:start + query.shape[2]]
-        query = query.view(self.repeats, self.distinct, *query.shape[1:])
-        if offsets.shape[2] == query.shape[3]:
-            query = query + offsets
-        elif offsets.shape[2]:  # the call runs past the prefix end: Q^p = 0 there
-            query = query + F.pad(offsets, (0, 0, 0, query.shape[3] - offsets.shape[2]))
-        # The R rows sharing a prefix attend to it as one longer query: K^p, V^p are read once per
-        # step, not R times (decoding reads them from memory: this is most of the branch's cost).
-        R, U, H, S, D = query.shape
-        if R == 1:  # training, visual guidance: nothing to group
-            return F.scaled_dot_product_attention(query[0], self.keys[index], self.values[index],
-                                                  attn_mask=self.key_mask)
-        grouped = query.permute(1, 2, 0, 3, 4).reshape(U, H, R * S, D)  # "r u h s d -> u h (r s) d"
-        attended = F.scaled_dot_product_attention(grouped, self.keys[index], self.values[index],
-                                                  attn_mask=self.key_mask)
-        return attended.view(U, H, R, S, D).permute(2, 0, 1, 3, 4).reshape(R * U, H, S, D)
+    def gated(self, index: int, query: torch.Tensor, attended: torch.Tensor, start: int) -> torch.Tensor:
+        """``S + g_l S'`` of layer ``index`` ``[R * U, H, S, D_h]``, for the audio queries and their
+        attention ``S`` (both ``[R * U, H, S, D_h]``) of steps ``start .. start + S - 1``.
+
+        The R rows sharing a prefix attend to it as one longer query ``[U, H, R * S, D_h]``: K^p, V^p
+        are read once per step, not R times (decoding reads them from memory: this is most of the
+        branch's cost). Adding Q^p writes that grouped layout directly, and the gated sum reads the
+        result through a view, so a decoding step costs three kernels beyond MusicGen's: the add,
+        the attention and the gated sum.
+        """
+        R, U = self.repeats, self.distinct
+        _, H, S, D = query.shape
+        offsets = self.queries[index][:, :, :, start:start + S]  # [U, H, 1, S', D]
+        if offsets.shape[3] < S:  # the call runs past the prefix end: Q^p = 0 there
+            offsets = F.pad(offsets, (0, 0, 0, S - offsets.shape[3]))
+        grouped = _add_contiguous(query.view(R, U, H, S, D).permute(1, 2, 0, 3, 4), offsets)  # "(r u) h s d -> u h r s d"
+        branch = F.scaled_dot_product_attention(grouped.view(U, H, R * S, D), self.keys[index],
+                                                self.values[index], attn_mask=self.key_mask)
+        branch = branch.view(U, H, R, S, D).permute(2, 0, 1, 3, 4)  # "u h (r s) d -> r u h s d", a view
+        if branch.dtype != attended.dtype:
+            branch = branch.to(attended.dtype)
+        gated = torch.addcmul(attended.view(R, U, H, S, D), self.scales[index], branch)
+        return gated.view(R * U, H, S, D)  # the sum is laid out as its first operand
+
+
+def _add_contiguous(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a + b`` (``b`` broadcast to ``a``'s shape), contiguous: one kernel does the add and the layout copy.
+
+    ``out=`` has no autograd: with gradients, the sum is copied when ``a``'s layout is not contiguous.
+    """
+    if torch.is_grad_enabled() and (a.requires_grad or b.requires_grad):
+        return (a + b).contiguous()
+    return torch.add(a, b, out=torch.empty_like(a, memory_format=torch.contiguous_format))
 
 
 def _batch_layout(joint: torch.Tensor, mask: torch.Tensor) -> tp.Optional[tp.Tuple[int, int, int]]:
@@ -176,11 +191,9 @@ class AdaptedTransformerLayer(StreamingTransformerLayer):
         first, stop = window.first_row, window.first_row + window.rows
         index = self.__dict__["_adaptor_index"]
         if first == 0 and stop == attended.shape[0]:
-            branch = window.attend(index, q, start).to(attended.dtype)
-            attended = torch.addcmul(attended, window.scales[index], branch)  # S + g_l S'
+            attended = window.gated(index, q, attended, start)  # S + g_l S'
         else:
-            branch = window.attend(index, q[first:stop], start).to(attended.dtype)
-            gated = torch.addcmul(attended[first:stop], window.scales[index], branch)
+            gated = window.gated(index, q[first:stop], attended[first:stop], start)
             attended = torch.cat([attended[:first], gated, attended[stop:]])
         return self.dropout1(attn.out_proj(_merge_heads(attended)))
 
@@ -269,10 +282,10 @@ class ConditionAdaptor(StreamingModule):
         outputs = self.prefix_stream(joint[first:first + distinct], mask[first:first + distinct])
         valid = mask[first:first + repeats * distinct].bool().any(dim=1).to(self.gates.dtype)
         scales = self.gates[:, None] * valid[None]
-        return PrefixWindow(queries=[q for q, _, _ in outputs], keys=[k for _, k, _ in outputs],
+        return PrefixWindow(queries=[q.unsqueeze(2) for q, _, _ in outputs], keys=[k for _, k, _ in outputs],
                             values=[v for _, _, v in outputs],
                             key_mask=self._key_mask(mask[first:first + distinct].bool()),
-                            scales=scales[:, :, None, None, None], first_row=first,
+                            scales=scales.view(-1, repeats, distinct, 1, 1, 1), first_row=first,
                             repeats=repeats, distinct=distinct)
 
     def attach(self, condition: tp.Optional[ConditionType], start: int, length: int) -> None:

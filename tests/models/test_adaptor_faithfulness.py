@@ -310,3 +310,34 @@ def test_layers_the_adaptor_cannot_share_are_refused(options, problem):
                                     **{"norm_first": True, **options})
     with pytest.raises(ValueError, match=problem):
         check_adaptable(layer)
+
+
+def test_a_decoding_step_adds_three_kernels_per_adapted_layer(models):
+    """Per adapted layer, a decoding step of the CFG pair adds to MusicGen's attention exactly the add of
+    Q^p (written in the grouped layout), the prefix attention and the gated sum: no layout copies."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Kernels(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.names = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if not func.is_view and not func.__name__.startswith("empty"):
+                self.names.append(func.__name__)
+            return func(*args, **(kwargs or {}))
+    expotion, _ = models
+    set_gates(expotion, 1.)
+    provider = expotion.condition_provider
+    joint, mask = provider(provider.tokenize(attributes(TEXTS[:1], visual()) * 2))["visual"]
+    window = expotion.adaptor._window(joint, mask)
+    assert (window.repeats, window.distinct) == (2, 1)  # the CFG rows share one prefix
+    heads, head_dim = window.keys[0].shape[1], window.keys[0].shape[3]
+    query, attended = torch.randn(2, heads, 1, head_dim), torch.randn(2, heads, 1, head_dim)
+    with torch.no_grad(), Kernels() as kernels:
+        gated = window.gated(0, query, attended, start=3)
+    assert [name.split(".")[0] for name in kernels.names] == [
+        "add", "_scaled_dot_product_flash_attention_for_cpu", "addcmul"]
+    expected = attended + window.scales[0].view(2, 1, 1, 1) * torch.nn.functional.scaled_dot_product_attention(
+        query + window.queries[0][0, :, 0, 3:4], window.keys[0], window.values[0])
+    torch.testing.assert_close(gated, expected)
