@@ -10,22 +10,35 @@ settings, weights checksum, width, fps; set by the solver from ``expotion.data``
 :func:`audiocraft_expotion.data.extractor_record.read_extractor_record` so generation extracts the same.
 """
 import pickle
+import re
 import sys
 import typing as tp
 from pathlib import Path
 
-import omegaconf
-import torch
-
-from .models.loaders import save_checkpoint
-from .solvers.expotion import base_model_name
 from .utils.cli import ArgumentParser
+from .utils.paths import check_output_folder
+
+if tp.TYPE_CHECKING:
+    import omegaconf
+    import torch
 
 CHECKPOINT_FILE = "checkpoint.th"
+XP_ARGV_FILE = ".argv.json"
+"""Written by dora into every XP folder when the XP starts (the XP's command line)."""
+SIGNATURE = re.compile(r"[0-9a-f]{8}")
+"""A dora XP signature: the first 8 hex digits of a SHA-1."""
+
+
+def is_xp_folder(path: tp.Union[str, Path]) -> bool:
+    """Whether ``path`` is a dora XP (training) folder: it holds ``checkpoint.th`` or dora's ``.argv.json``."""
+    return (Path(path) / CHECKPOINT_FILE).is_file() or (Path(path) / XP_ARGV_FILE).is_file()
 
 
 def find_checkpoint(sig_or_path: str) -> Path:
     """The ``checkpoint.th`` of a dora signature, an XP folder or the file itself.
+
+    A missing path that is no signature is reported without importing torch / audiocraft; a signature
+    is looked up by dora.
 
     Raises:
         FileNotFoundError: no such file or folder and no XP with that signature, or an XP without checkpoint.
@@ -35,19 +48,23 @@ def find_checkpoint(sig_or_path: str) -> Path:
         return path
     if path.is_dir():
         candidate = path / CHECKPOINT_FILE
+    elif not SIGNATURE.fullmatch(sig_or_path):
+        raise FileNotFoundError(f"{sig_or_path}: no such checkpoint file or XP folder, nor a dora XP signature "
+                                "(8 hex digits).")
     else:
         from .train import main
         try:
             candidate = main.get_xp_from_sig(sig_or_path).folder / CHECKPOINT_FILE
         except RuntimeError as exc:  # dora: "Could not find experiment with signature ..."
-            raise FileNotFoundError(f"{sig_or_path}: neither a checkpoint file, an XP folder nor the signature "
-                                    f"of an XP in {main.dora.dir}.") from exc
+            raise FileNotFoundError(f"{sig_or_path}: no XP with this signature in "
+                                    f"{Path(main.dora.dir).resolve()}.") from exc
     if not candidate.is_file():
         raise FileNotFoundError(f"{candidate}: no checkpoint (has the XP trained for one epoch?).")
     return candidate
 
 
-def adaptor_state(cfg: omegaconf.DictConfig, model_state: tp.Dict[str, torch.Tensor]) -> tp.Dict[str, torch.Tensor]:
+def adaptor_state(cfg: "omegaconf.DictConfig", model_state: tp.Dict[str, "torch.Tensor"]
+                  ) -> tp.Dict[str, "torch.Tensor"]:
     """The solver's trainable state (keys ``adaptor.*``, ``visual.*``) under the LM's parameter names."""
     visual = cfg.fuser.prefix[0]
     prefixes = {"adaptor.": "adaptor.", "visual.": f"condition_provider.conditioners.{visual}."}
@@ -67,9 +84,12 @@ def export(sig_or_path: str, out_dir: tp.Union[str, Path], use_best: bool = True
         FileNotFoundError: see :func:`find_checkpoint`.
         ValueError: ``out_dir`` is an existing file, the checkpoint cannot be read, or it has no MusicGen base.
     """
-    if Path(out_dir).exists() and not Path(out_dir).is_dir() or any(p.is_file() for p in Path(out_dir).parents):
-        raise ValueError(f"{out_dir}: cannot be the export folder, it is (inside) an existing file.")
+    check_output_folder(out_dir)
     checkpoint = find_checkpoint(sig_or_path)
+    import omegaconf
+    import torch
+    from .models.loaders import save_checkpoint
+    from .solvers.expotion import base_model_name
     try:
         package = torch.load(checkpoint, map_location="cpu", weights_only=False)
     except (EOFError, RuntimeError, pickle.UnpicklingError) as exc:

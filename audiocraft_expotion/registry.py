@@ -20,7 +20,7 @@ def expotion_lm_builder() -> tp.Iterator[None]:
     """Within the block, ``audiocraft.models.builders.get_lm_model`` also builds Expotion LMs (re-entrant)."""
     from audiocraft.models import builders as audiocraft_builders
     from .models import builders
-    from .models.names import LM_MODEL
+    from .names import LM_MODEL
 
     original = audiocraft_builders.get_lm_model
     if getattr(original, "expotion_patch", False):  # already inside an outer block

@@ -1,5 +1,6 @@
 """Where the packaged ``config/`` folder is, and loading of the model presets in ``config/presets``."""
 import importlib.util
+import os
 import typing as tp
 from pathlib import Path
 
@@ -18,6 +19,12 @@ def config_dir() -> Path:
         raise FileNotFoundError("audiocraft_expotion.config is missing: install the package "
                                 "(`pip install -e .` in a source checkout).")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def teams_config() -> Path:
+    """audiocraft's cluster "teams" file (``dora_dir`` per cluster) of the dora entry point
+    :mod:`audiocraft_expotion.train`: ``$AUDIOCRAFT_CONFIG``, else ours (``config/teams/default.yaml``)."""
+    return Path(os.environ.get("AUDIOCRAFT_CONFIG") or config_dir() / "teams" / "default.yaml")
 
 
 def generate_audio_settings() -> tp.Dict[str, tp.Any]:

@@ -15,9 +15,9 @@ import os
 import random
 import warnings
 
-from .resources import config_dir
+from .resources import config_dir, teams_config
 
-os.environ.setdefault("AUDIOCRAFT_CONFIG", str(config_dir() / "teams" / "default.yaml"))
+os.environ["AUDIOCRAFT_CONFIG"] = str(teams_config())
 # dora composes with Hydra 1.1 semantics (version_base="1.1", as audiocraft): not worth a warning per run
 warnings.filterwarnings("ignore", message=r'\s*version_base="1\.1" selects Hydra 1\.1 compatibility')
 
@@ -30,7 +30,7 @@ from audiocraft.environment import AudioCraftEnvironment  # noqa: E402
 from audiocraft.modules.transformer import set_efficient_attention_backend  # noqa: E402
 from audiocraft.utils.cluster import get_slurm_parameters  # noqa: E402
 
-from .models.names import SOLVER  # noqa: E402
+from .names import SOLVER  # noqa: E402
 from .solvers.expotion import ExpotionSolver  # noqa: E402
 
 logger = logging.getLogger(__name__)

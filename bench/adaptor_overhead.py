@@ -12,12 +12,15 @@ after a warm-up round, on a preset (``tiny`` or ``musicgen_small_shape``):
   so its weights stay Expotion's).
 
 Each figure is the median and [min, max] over ``--repeats``, in wall time and process CPU time;
-ratios are taken per repeat (same round) before the median. The training floor is the FLOP model of
-the design (the prefix stream through the L adapted layers, forward and input-gradient backward, see
-:func:`flop_floor`). Optional ``--memory``: peak RSS of each phase in a fresh process; ``--profile``:
-torch.profiler's top operators (self device time on CUDA, self CPU time on CPU) of one more run of each. The last line
-is JSON (``generate_ratio``, ``generate_ratio_range``, ``train_ratio_vs_frozen``, ``train_ratio_vs_floor``,
-``train_ratio_vs_full``, ``trainable_fraction``, ``threads``, ``device``). No assertion.
+ratios are taken per repeat (same round) before the median. For generation it also prints the
+prefix stream's FLOPs and rate beside this machine's matrix product: what the one-time prefix adds
+to the ratio even at full matrix speed (``prefix_share_at_gemm_rate``). The training floor is the
+FLOP model of the design (the prefix stream through the L adapted layers, forward and input-gradient
+backward, see :func:`flop_floor`). Optional ``--memory``: peak RSS of each phase in a fresh process;
+``--profile``: torch.profiler's top operators (self device time on CUDA, self CPU time on CPU) of one
+more run of each. The last line is JSON (``generate_ratio``, ``generate_ratio_range``,
+``train_ratio_vs_frozen``, ``train_ratio_vs_floor``, ``train_ratio_vs_full``, ``trainable_fraction``,
+``threads``, ``device``, and more). No assertion.
 
     python bench/adaptor_overhead.py --preset tiny --seconds 10 --repeats 3
     python bench/adaptor_overhead.py --preset musicgen_small_shape --seconds 2 --video-seconds 10 --phases generate
@@ -205,6 +208,25 @@ def profile_table(fn: tp.Callable[[], None], device: str, rows: int = 12) -> str
     return profiler.key_averages().table(sort_by=key, row_limit=rows)
 
 
+def prefix_flops(model, frames: int) -> float:
+    """FLOPs of the one-time prefix stream over ``frames`` positions (one distinct video): per adapted layer
+    W_e, the QKV projection and, except in the last layer (whose prefix output is unused), the
+    attention scores, output projection and feed-forward."""
+    d, hidden = model.dim, model.transformer.layers[0].linear1.out_features
+    joint = model.adaptor.joint_proj[0].in_features
+    per_layer = 2 * frames * joint * d + 2 * frames * d * 3 * d
+    full_layer = per_layer + 4 * frames * frames * d + 2 * frames * d * d + 4 * frames * d * hidden
+    return (model.adaptor.num_layers - 1) * full_layer + per_layer
+
+
+def gemm_rate(model, frames: int, device: str, repeats: int = 5) -> float:
+    """FLOP/s of this machine's matrix product at the prefix's largest shape (``[T, d] @ [d, 4d]``), best of ``repeats``."""
+    d, hidden = model.dim, model.transformer.layers[0].linear1.out_features
+    a, b = torch.randn(frames, d, device=device), torch.randn(d, hidden, device=device)
+    best = min(timed(lambda: torch.mm(a, b), device)[0] for _ in range(repeats))
+    return 2 * frames * d * hidden / best
+
+
 def child_peak_memory(kind: str, phase: str, args) -> float:
     """Run in a fresh process: peak extra RSS (MiB) of one phase after building the model."""
     configure_threads(args.threads)
@@ -282,9 +304,16 @@ def main() -> None:
                                                         times[("generate", "vanilla_frozen")], prefix_seconds)]
         print(f"  of which the one-time prefix stream: {spread(prefix_seconds)} s wall; "
               f"ratio without it {spread(decode)}")
+        frames = round(args.video_seconds * frame_rate(expotion))
+        flops, rate = prefix_flops(expotion, frames), gemm_rate(expotion, frames, args.device)
+        vanilla = statistics.median(w for w, _ in times[("generate", "vanilla_frozen")])
+        print(f"  prefix stream: {flops / 1e9:.2f} GFLOP at {flops / statistics.median(prefix_seconds) / 1e9:.1f} "
+              f"GFLOP/s; this machine's matrix product {rate / 1e9:.1f} GFLOP/s, at which the prefix alone "
+              f"adds {flops / rate / vanilla:.3f} to the ratio")
         result.update(generate_ratio=statistics.median(gen), generate_ratio_range=[min(gen), max(gen)],
                       generate_ratio_cpu=statistics.median(gen_cpu),
-                      generate_ratio_without_prefix=statistics.median(decode))
+                      generate_ratio_without_prefix=statistics.median(decode),
+                      prefix_share_at_gemm_rate=flops / rate / vanilla)
     if "train" in args.phases:
         floor = flop_floor(expotion, args.train_seconds)
         vs_frozen, vs_full = ratios("train", "vanilla_frozen"), ratios("train", "vanilla_full")

@@ -8,7 +8,7 @@ Usage::
 Default videos: the real test clips in ``../shared/data/videos``. Each (extractor, threads) pair runs
 in its own process (so its peak RSS is its own) with random weights for the pretrained encoders at
 their released sizes (speed does not depend on the values). Per clip the video is decoded the way
-``features extract`` does (:func:`audiocraft_expotion.features.batch.decode_for`: only the frames the
+``features extract`` does (:func:`audiocraft_expotion.features.video_features.decode_for`: only the frames the
 extractor's grid shows; ``--all-frames``: every frame, the old behaviour) and then extracted; the two
 are timed separately. ``--seconds`` keeps the first S seconds of each decoded clip (CPU runs of the
 ViT-B encoders). On CUDA the first clip is run once untimed (warm-up).
@@ -45,7 +45,7 @@ def worker(args: argparse.Namespace) -> None:
     import torch
 
     from audiocraft_expotion.features import PRETRAINED, build_extractor
-    from audiocraft_expotion.features.batch import decode_for
+    from audiocraft_expotion.features.video_features import decode_for
     from audiocraft_expotion.media.video import read_video
     from audiocraft_expotion.utils.threads import configure_threads
 

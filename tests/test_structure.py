@@ -1,5 +1,5 @@
 """Package structure: small modules import little, audiocraft is left as found, no import cycles,
-data flows one way (the solver does not import the generation CLI)."""
+imports point down the layers (nothing below generate/ imports it; the solver does not import the CLI)."""
 import ast
 import json
 import subprocess
@@ -13,7 +13,13 @@ HEAVY = ("audiocraft", "transformers", "cv2", "torchvision")
 SMALL_MODULES = ("audiocraft_expotion.media", "audiocraft_expotion.media.container", "audiocraft_expotion.media.video",
                  "audiocraft_expotion.media.audio", "audiocraft_expotion.media.wav", "audiocraft_expotion.media.mux",
                  "audiocraft_expotion.media.probe", "audiocraft_expotion.utils.atomic",
-                 "audiocraft_expotion.data.feature_energy", "audiocraft_expotion.data.feature_io")
+                 "audiocraft_expotion.data.feature_energy", "audiocraft_expotion.data.feature_io",
+                 "audiocraft_expotion.names")
+# The rooms of the package from the bottom up: a module imports its own room and the rooms of lower
+# groups only (generate -> models -> features -> data -> modules -> media -> names/utils). The top
+# group holds the applications (CLIs, solver, metrics, training entry points); "" is the package itself.
+LAYERS = (("names", "utils"), ("media",), ("resources",), ("modules",), ("data",), ("features",), ("models",),
+          ("generate", "eval", "solvers", "registry", "export", "train", ""))
 
 
 def _loaded_after_import(modules, watch):
@@ -94,3 +100,32 @@ def test_no_import_cycles():
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
+
+
+def _room(module: str) -> str:
+    """``audiocraft_expotion.ROOM...``: the package's first-level folder or root module of ``module``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _package_imports():
+    """``(importing module, imported module)`` for every import in the package, lazy ones included."""
+    return [(_module_name(path), target) for path in sorted(PACKAGE.rglob("*.py")) for target in _imports(path)]
+
+
+def test_imports_point_down_the_layers():
+    """models/expotion_gen imported generate/video_input (inside generate_with_video), modules/conditions
+    and data/extractor_record imported models/ (names, loaders): arrows pointing up."""
+    rank = {room: level for level, rooms in enumerate(LAYERS) for room in rooms}
+    imports = _package_imports()
+    unknown = {_room(m) for pair in imports for m in pair} - set(rank)
+    assert not unknown, f"rooms missing from LAYERS (place them): {sorted(unknown)}"
+    upward = sorted(f"{module} -> {target}" for module, target in imports
+                    if rank[_room(target)] > rank[_room(module)])
+    assert upward == []
+
+
+def test_only_the_generation_cli_imports_generate():
+    """eval/baselines imported generate/music (now models/music); generate/ is the CLI, app and pipeline only."""
+    assert sorted(f"{module} -> {target}" for module, target in _package_imports()
+                  if _room(target) == "generate" and _room(module) != "generate") == []

@@ -2,7 +2,7 @@
 
     python -m audiocraft_expotion.data.build_manifest CLIPS_DIR --features FEATURES_DIR --out DATA \\
         [--captions captions.jsonl] [--face-extractor auto] [--motion-extractor auto] \\
-        [--split auto] [--seed 0] [--tolerance 0.25] [--skip-bad]
+        [--split auto] [--seed 0] [--tolerance 0.25] [--skip-bad] [--allow-truncated]
 
 Clips are audio files (.wav, .flac, .mp3, ...) or videos (.mp4, ...) found under ``CLIPS_DIR``; a
 video's audio track is its music (the training target). A clip is named by its file stem, which
@@ -23,22 +23,24 @@ Output, all written atomically::
 
 Every clip is validated (:mod:`clip_check`) before anything is written to the splits; if a clip has
 problems, all problems are reported by clip and file and the command exits with status 1, unless
-``--skip-bad`` drops those clips (the report is still printed, and kept in ``dataset.json``).
+``--skip-bad`` drops those clips (the report is still printed, and kept in ``dataset.json``). A truncated
+video (:mod:`..media.truncation`) is such a bad clip unless ``--allow-truncated`` keeps what is there.
+Wrong paths (a missing folder or captions file, an output folder that is a file) fail at once, with
+exit status 2, before audiocraft or torch is imported.
 """
 import glob
 import json
+import logging
 import os
 import sys
 import typing as tp
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiocraft.data.audio import audio_info
-from audiocraft.data.audio_dataset import DEFAULT_EXTS, AudioMeta, save_audio_meta
-
-from ..media import VIDEO_SUFFIXES
-from ..media.audio import extract_audio_track
+from ..media import AUDIO_SUFFIXES, VIDEO_SUFFIXES
+from ..media.truncation import TruncatedMediaError, check_file_not_truncated
 from ..utils.cli import ArgumentParser
+from ..utils.paths import check_output_folder
 from .clip_check import (DEFAULT_TOLERANCE, ClipCheckError, ClipReport, audio_duration, check_clip,
                          check_consistency, common_records, format_report)
 from .clip_info import ClipInfo, clip_info_path, relative_to_info, save_clip_info
@@ -47,6 +49,9 @@ from .extractor_record import ExtractorRecord
 from .feature_io import FEATURE_SUFFIX
 from .splits import AUTO, make_splits, parse_splits
 
+if tp.TYPE_CHECKING:  # audiocraft and torch are imported where used: wrong paths are reported before they load
+    from audiocraft.data.audio_dataset import AudioMeta
+
 NO_EXTRACTOR = "none"
 
 
@@ -54,14 +59,14 @@ NO_EXTRACTOR = "none"
 class Manifest:
     """What :func:`build_manifest` wrote: the clips of each split, the report of every clip and the
     extractors of the features (by name)."""
-    splits: tp.Dict[str, tp.List[AudioMeta]]
+    splits: tp.Dict[str, tp.List["AudioMeta"]]
     reports: tp.List[ClipReport]
     extractors: tp.Dict[str, ExtractorRecord]
 
 
 def find_clips(clips_dir: Path) -> tp.Dict[str, tp.List[Path]]:
     """Audio and video files under ``clips_dir``, by stem (a stem with several files is ambiguous)."""
-    exts = set(DEFAULT_EXTS) | set(VIDEO_SUFFIXES)
+    exts = set(AUDIO_SUFFIXES)  # audiocraft's audio extensions and the videos
     clips: tp.Dict[str, tp.List[Path]] = {}
     for path in sorted(clips_dir.rglob("*")):
         if path.is_file() and path.suffix.lower() in exts and not path.name.startswith("."):
@@ -95,8 +100,9 @@ def link_audio(source: Path, target: Path) -> Path:
     return target
 
 
-def save_audio_meta_atomic(path: Path, meta: tp.List[AudioMeta]) -> None:
+def save_audio_meta_atomic(path: Path, meta: tp.List["AudioMeta"]) -> None:
     """audiocraft's ``save_audio_meta``, written to a temporary file that then replaces ``path``."""
+    from audiocraft.data.audio_dataset import save_audio_meta
     tmp = path.with_name(f".tmp{os.getpid()}.{path.name}")  # keeps the .gz ending: same compression
     try:
         save_audio_meta(tmp, meta)
@@ -130,13 +136,25 @@ def required_extractors(names: tp.Iterable[str], features_dir: Path, face_extrac
 
 
 def prepare_clip(name: str, files: tp.List[Path], features_dir: Path, extractors: tp.Sequence[str],
-                 audio_dir: Path, captions: tp.Optional[tp.Dict[str, str]],
-                 sample_rate: int) -> tp.Tuple[tp.Optional[AudioMeta], tp.List[str]]:
-    """Write the audio and json of one clip into ``audio_dir``; its ``AudioMeta`` (None on failure) and problems."""
+                 audio_dir: Path, captions: tp.Optional[tp.Dict[str, str]], sample_rate: int,
+                 allow_truncated: bool = False) -> tp.Tuple[tp.Optional["AudioMeta"], tp.List[str]]:
+    """Write the audio and json of one clip into ``audio_dir``; its ``AudioMeta`` (None on failure) and problems.
+
+    A truncated video is a problem (nothing written) unless ``allow_truncated``.
+    """
+    from audiocraft.data.audio import audio_info
+    from audiocraft.data.audio_dataset import AudioMeta
+
+    from ..media.audio import extract_audio_track  # torch
     if len(files) > 1:
         return None, [f"{files[0]}: clip name '{name}' is ambiguous, also used by {[str(f) for f in files[1:]]}."]
     source = files[0]
     problems = []
+    if source.suffix.lower() in VIDEO_SUFFIXES:
+        try:
+            check_file_not_truncated(source, allow_truncated)
+        except TruncatedMediaError as exc:
+            return None, [str(exc)]
     try:
         if source.suffix.lower() in VIDEO_SUFFIXES:
             audio = extract_audio_track(source, audio_dir / f"{name}.wav", sample_rate)
@@ -163,25 +181,33 @@ def build_manifest(clips_dir: tp.Union[str, Path], features_dir: tp.Union[str, P
                    captions: tp.Optional[tp.Union[str, Path]] = None, face_extractor: str = AUTO,
                    motion_extractor: str = AUTO, splits: str = AUTO, seed: int = 0,
                    tolerance: float = DEFAULT_TOLERANCE, skip_bad: bool = False,
-                   audio_dir: tp.Optional[tp.Union[str, Path]] = None, sample_rate: int = 32000) -> Manifest:
+                   audio_dir: tp.Optional[tp.Union[str, Path]] = None, sample_rate: int = 32000,
+                   allow_truncated: bool = False) -> Manifest:
     """Scan, prepare and validate the clips, then write ``out/<split>/data.jsonl`` and ``out/dataset.json``.
 
     Args:
         face_extractor, motion_extractor: required extractor names; ``"auto"``: every extractor found;
             ``"none"``: nothing required.
         splits: ``"auto"`` (:func:`splits.auto_splits`) or fractions ``"train=0.9,valid=0.1"``.
+        allow_truncated: use what is there of truncated videos instead of reporting them as bad clips.
     Raises:
         ClipCheckError: some clip is bad and ``skip_bad`` is False, or no clip is good (lists every
             problem); nothing is written to the splits then.
-        FileNotFoundError: a folder does not exist, no clips, or (``auto``) no feature files at all.
+        FileNotFoundError: a folder or the captions file does not exist, no clips, or (``auto``) no
+            feature files at all.
+        ValueError: ``out`` or ``audio_dir`` is (inside) an existing file, a bad ``splits`` spec or captions line.
     """
     clips_dir, features_dir, out = Path(clips_dir), Path(features_dir), Path(out)
     for folder in (clips_dir, features_dir):
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder}: folder does not exist.")
+    if captions is not None and not Path(captions).is_file():
+        raise FileNotFoundError(f"{captions}: captions file does not exist.")
+    audio_dir = Path(audio_dir) if audio_dir is not None else out / "clips"
+    for folder in (out, audio_dir):
+        check_output_folder(folder)
     if splits != AUTO:
         parse_splits(splits)  # a bad split spec fails before any work
-    audio_dir = Path(audio_dir) if audio_dir is not None else out / "clips"
     caption_map = load_captions(Path(captions)) if captions is not None else None
     clips = find_clips(clips_dir)
     if not clips:
@@ -190,7 +216,8 @@ def build_manifest(clips_dir: tp.Union[str, Path], features_dir: tp.Union[str, P
 
     reports, metas = [], {}
     for name, files in clips.items():
-        meta, problems = prepare_clip(name, files, features_dir, extractors, audio_dir, caption_map, sample_rate)
+        meta, problems = prepare_clip(name, files, features_dir, extractors, audio_dir, caption_map, sample_rate,
+                                      allow_truncated)
         report = check_clip(meta, extractors, tolerance) if meta is not None else ClipReport(name)
         report.problems[:0] = problems
         reports.append(report)
@@ -231,14 +258,18 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
     parser.add_argument("--skip-bad", action="store_true", help="drop bad clips (reported) instead of failing")
     parser.add_argument("--audio-dir", help="where clip audio and json go (default: OUT/clips)")
     parser.add_argument("--sample-rate", type=int, default=32000, help="sample rate of audio extracted from videos")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use what is there of a truncated video (default: it is a bad clip)")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         manifest = build_manifest(args.clips_dir, args.features, args.out, args.captions, args.face_extractor,
                                   args.motion_extractor, args.split, args.seed, args.tolerance, args.skip_bad,
-                                  args.audio_dir, args.sample_rate)
+                                  args.audio_dir, args.sample_rate, args.allow_truncated)
     except (ValueError, OSError) as exc:  # ClipCheckError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, FileNotFoundError) else 1  # 2: a wrong path; 1: bad clips (the report)
+        usage = isinstance(exc, (FileNotFoundError, ValueError)) and not isinstance(exc, ClipCheckError)
+        return 2 if usage else 1  # 2: a wrong path or argument; 1: bad clips (the report) or a failed write
     if not all(r.ok for r in manifest.reports):
         print(f"skipped bad clips (--skip-bad). {format_report(manifest.reports)}", file=sys.stderr)
     for split, meta in manifest.splits.items():

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import soundfile
-from audiocraft.data.audio import audio_info
-from audiocraft.data.audio_dataset import AudioMeta
 
 from .clip_info import ClipInfoError, clip_info_path, feature_path, load_clip_info
 from .extractor_record import ExtractorRecord
 from .feature_io import FeatureFileError, load_features
+
+if tp.TYPE_CHECKING:  # audiocraft is imported where used (see build_manifest: path errors come first)
+    from audiocraft.data.audio_dataset import AudioMeta
 
 DEFAULT_TOLERANCE = 0.25
 DURATION_TOLERANCE = 0.05  # seconds a manifest duration may exceed the audio file (codec rounding)
@@ -75,6 +76,7 @@ def audio_duration(path: tp.Union[str, Path]) -> float:
         AudioFileError: missing, unreadable, or 0 samples (audiocraft's own error for an empty
             file is "unsupported operand type(s) for *: 'NoneType' and 'Fraction'").
     """
+    from audiocraft.data.audio import audio_info
     path = Path(path)
     if not path.is_file():
         raise AudioFileError(f"{path}: audio file does not exist.")
@@ -93,7 +95,7 @@ def audio_duration(path: tp.Union[str, Path]) -> float:
     return duration
 
 
-def audio_problems(meta: AudioMeta, manifest: tp.Optional[Path] = None) -> tp.List[str]:
+def audio_problems(meta: "AudioMeta", manifest: tp.Optional[Path] = None) -> tp.List[str]:
     """Problems of a clip's audio file: missing, unreadable, no samples, shorter than ``meta.duration``
     (then the ``manifest`` the row came from is out of date)."""
     path = Path(meta.path)
@@ -108,7 +110,7 @@ def audio_problems(meta: AudioMeta, manifest: tp.Optional[Path] = None) -> tp.Li
     return []
 
 
-def check_clip(meta: AudioMeta, extractors: tp.Sequence[str], tolerance: float = DEFAULT_TOLERANCE,
+def check_clip(meta: "AudioMeta", extractors: tp.Sequence[str], tolerance: float = DEFAULT_TOLERANCE,
                prompt: tp.Optional[str] = None, manifest: tp.Optional[Path] = None) -> ClipReport:
     """Check one clip: its audio (see :func:`audio_problems`), json, the features of ``extractors``
     and, if given, its ``prompt``."""
@@ -162,7 +164,7 @@ def check_consistency(reports: tp.List[ClipReport]) -> None:
                                        f"clips ({'; '.join(record.differences(common))}).")
 
 
-def check_clips(metas: tp.Sequence[AudioMeta], extractors: tp.Sequence[str],
+def check_clips(metas: tp.Sequence["AudioMeta"], extractors: tp.Sequence[str],
                 tolerance: float = DEFAULT_TOLERANCE, prompt: tp.Optional[str] = None,
                 manifest: tp.Optional[Path] = None) -> tp.List[ClipReport]:
     """Check all clips (see :func:`check_clip`) and that their features agree; one report per clip."""

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import omegaconf
 
+from ..names import CHECKPOINT_NAME
+
 RECORD_KEY = "extractors"  # under cfg.expotion
 
 
@@ -81,7 +83,6 @@ def read_extractor_record(model: tp.Union[str, Path, omegaconf.DictConfig]) -> t
         RuntimeError: ``model`` is a folder without a readable exported checkpoint.
     """
     if not isinstance(model, omegaconf.DictConfig):
-        from ..models.loaders import CHECKPOINT_NAME  # the export format is the loaders' own
         path = Path(model) / CHECKPOINT_NAME
         if not path.is_file():
             return {}

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..utils.atomic import atomic_write_bytes
+
+if tp.TYPE_CHECKING:  # torch is imported when a tensor is asked for: checking files and paths does not load it
+    import torch
 
 FEATURE_SUFFIX = ".npz"
 
@@ -58,12 +60,13 @@ class FeatureFile:
         """``[T]`` clip time in seconds of each frame: ``start + i / fps``."""
         return self.start + np.arange(self.num_frames) / self.fps
 
-    def position(self, time: tp.Union[float, torch.Tensor]) -> tp.Union[float, torch.Tensor]:
+    def position(self, time: tp.Union[float, "torch.Tensor"]) -> tp.Union[float, "torch.Tensor"]:
         """Fractional frame position of clip time ``time`` (s): ``(time - start) * fps``; inverse of :meth:`times`."""
         return (time - self.start) * self.fps
 
-    def tensor(self) -> torch.Tensor:
+    def tensor(self) -> "torch.Tensor":
         """``[T, D]`` float32 tensor."""
+        import torch
         return torch.from_numpy(np.ascontiguousarray(self.features, dtype=np.float32))
 
 

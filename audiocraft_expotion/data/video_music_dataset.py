@@ -19,8 +19,8 @@ import torch
 from audiocraft.data.audio_dataset import AudioDataset, AudioMeta
 from audiocraft.data.info_audio_dataset import AudioInfo
 
-from ..modules.conditions import (MODALITIES, ExpotionConditioningAttributes, FeatureSequence,
-                                  VisualCondition)
+from ..modules.conditions import ExpotionConditioningAttributes, FeatureSequence, VisualCondition
+from ..names import MODALITIES
 from .clip_check import DEFAULT_TOLERANCE, ClipCheckError, check_clips
 from .clip_info import PROMPTS, ClipInfo, clip_info_path, feature_path, load_clip_info
 from .feature_io import load_features

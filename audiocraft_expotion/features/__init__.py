@@ -15,8 +15,9 @@ Extractors (``name``: output width, frame rate; all start at clip time 0):
 ``marlin``, ``synchformer`` and ``raft`` need weights: the released checkpoint files (or, for RAFT, a
 torchvision weights name); the others run with the weights shipped in ``mediapipe`` / no weights.
 Stored features follow one rule (:mod:`.cache`): they are reused only for the same video content and
-extractor fingerprint (name, version, settings, weights checksum). Run ``python -m audiocraft_expotion.features
-extract --help`` for the batch command line.
+extractor fingerprint (name, version, settings, weights checksum). One video's features (decoded once for all
+extractors, optionally cached): :func:`.video_features.video_features`; which extractors a model needs:
+:mod:`.extractor_choice`. Run ``python -m audiocraft_expotion.features extract --help`` for the batch command line.
 """
 import importlib
 import typing as tp
@@ -52,6 +53,8 @@ EXTRACTORS = _Extractors()
 PRETRAINED = ("marlin", "synchformer", "raft")
 DEFAULT_EXTRACTORS: tp.Dict[str, str] = {"face": "mediapipe_face", "motion": "flow"}
 """Extractor of each modality when neither the model nor the user names one (offline weights)."""
+SYNCHFORMER_TIMINGS = ("paper", "exact")
+"""Times of the flattened Synchformer tokens (see :mod:`.synchformer`); here so that listing them imports no torch."""
 
 
 def __getattr__(name: str) -> tp.Any:

@@ -2,9 +2,9 @@
 
 Outputs and reuse follow :mod:`.cache` (``OUT/<stem>.<extractor>.npz``, reused only for the same video
 content and extractor fingerprint; same-named clips are refused). Each video is decoded once, at the
-largest frame size its pending extractors need, and only when some extractor still has to run. Decoding
-(and hashing) of the next clip runs in a background thread while the current clip is encoded. A failing
-clip is reported and the batch goes on.
+largest frame size its pending extractors need (:func:`.video_features.decode_for`), and only when some
+extractor still has to run. Decoding (and hashing) of the next clip runs in a background thread while the
+current clip is encoded. A failing clip is reported and the batch goes on.
 """
 import logging
 import typing as tp
@@ -15,10 +15,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..media import VIDEO_SUFFIXES
-from ..media.video import Video, read_video
+from ..media.video import Video
 from . import cache
 from .base import Extractor
 from .plot import plot_features
+from .video_features import decode_for
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +50,6 @@ def collect_videos(inputs: tp.Sequence[tp.Union[str, Path]]) -> tp.List[Path]:
         else:
             videos.append(item)
     return list(dict.fromkeys(videos))
-
-
-def decode_for(path: Path, extractors: tp.Sequence[Extractor]) -> Video:
-    """``path`` decoded once for all ``extractors``: at the largest frame size any of them needs, keeping
-    only the frames their grids (:attr:`Extractor.grid_fps`) show."""
-    sides = [extractor.max_side for extractor in extractors]
-    return read_video(path, fps=sorted({extractor.grid_fps for extractor in extractors}),
-                      max_side=None if None in sides else max(tp.cast(tp.List[int], sides)))
 
 
 def _message(video: Path, exc: Exception) -> str:

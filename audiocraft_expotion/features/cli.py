@@ -1,17 +1,22 @@
 """Command line: ``python -m audiocraft_expotion.features extract --extractor NAME [--extractor NAME2 ...]
-VIDEOS_OR_FOLDERS... --out DIR``."""
+VIDEOS_OR_FOLDERS... --out DIR [--allow-truncated]``.
+
+A clip that fails (unreadable, no video stream, truncated: see :mod:`..media.truncation`) is reported at the
+end and the others go on (exit 1); wrong path arguments are one ``error:`` line (exit 2) before torch loads.
+"""
 import argparse
 import logging
 import sys
 import typing as tp
+from pathlib import Path
 
+from ..media.truncation import TruncatedMediaError, check_file_not_truncated
 from ..utils.cli import ArgumentParser
-from ..utils.threads import configure_threads
-from . import EXTRACTORS, PRETRAINED, build_extractor
-from .base import Extractor
-from .batch import collect_videos, run_batch
-from .cache import FeatureCollision
-from .synchformer import TIMINGS
+from ..utils.paths import check_output_folder
+from . import EXTRACTORS, PRETRAINED, SYNCHFORMER_TIMINGS, build_extractor
+
+if tp.TYPE_CHECKING:
+    from .base import Extractor
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -32,9 +37,11 @@ def make_parser() -> argparse.ArgumentParser:
     extract.add_argument("--device", default="cpu", help="device of the neural extractors (cpu, cuda, cuda:1)")
     extract.add_argument("--batch-size", type=int, default=4, help="clips (MARLIN), segments (Synchformer) or frame pairs (RAFT) encoded together")
     extract.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    extract.add_argument("--synchformer-timing", choices=TIMINGS, default="paper",
+    extract.add_argument("--synchformer-timing", choices=SYNCHFORMER_TIMINGS, default="paper",
                          help="time of the flattened Synchformer tokens (see features.synchformer)")
     extract.add_argument("--plot", action="store_true", help="also write a PNG of feature energy over time")
+    extract.add_argument("--allow-truncated", action="store_true",
+                         help="extract what is there of a truncated video (default: refuse the clip)")
     extract.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -62,7 +69,7 @@ def checkpoints_by_name(values: tp.Sequence[str], names: tp.Sequence[str]) -> tp
     return found
 
 
-def build_extractors(args: argparse.Namespace) -> tp.List[Extractor]:
+def build_extractors(args: argparse.Namespace) -> tp.List["Extractor"]:
     """The extractors the arguments ask for, in order, each once."""
     names = list(dict.fromkeys(args.extractor))
     checkpoints = checkpoints_by_name(args.checkpoint, names)
@@ -77,10 +84,47 @@ def build_extractors(args: argparse.Namespace) -> tp.List[Extractor]:
     return extractors
 
 
+def check_paths(args: argparse.Namespace) -> None:
+    """Raise ``ValueError`` naming the first path argument that cannot work: a missing input or
+    ``--checkpoint`` file, an ``--out`` that is (inside) an existing file."""
+    for item in args.inputs:
+        if not Path(item).exists():
+            raise ValueError(f"{item}: no such video file or folder.")
+    for name, weights in checkpoints_by_name(args.checkpoint, list(dict.fromkeys(args.extractor))).items():
+        if name != "raft" and not Path(weights).is_file():  # raft also takes torchvision weights names
+            raise ValueError(f"{weights}: checkpoint file does not exist.")
+    check_output_folder(args.out)
+
+
+def refuse_truncated(videos: tp.Sequence[Path], allow: bool) -> tp.Tuple[tp.List[Path], tp.List[tp.Tuple[Path, str]]]:
+    """The ``videos`` to extract, and ``(video, message)`` of those refused as truncated (unless ``allow``,
+    see :mod:`..media.truncation`); unreadable ones are kept (the batch reports them)."""
+    kept, refused = [], []
+    for video in videos:
+        try:
+            check_file_not_truncated(video, allow)
+        except TruncatedMediaError as exc:
+            refused.append((video, f"{type(exc).__name__}: {exc}"))
+        else:
+            kept.append(video)
+    return kept, refused
+
+
 def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
-    """Run the command line; returns the exit code (1 if any clip failed, 2 on bad arguments)."""
+    """Run the command line; returns the exit code (1 if any clip failed, 2 on bad arguments).
+
+    Path arguments are checked before torch is imported, so that a wrong path fails at once.
+    """
     args = make_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        check_paths(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from ..utils.threads import configure_threads  # torch, and the modules below, only after the path checks
+    from .batch import collect_videos, run_batch
+    from .cache import FeatureCollision
     try:
         if args.threads is not None:
             configure_threads(args.threads)
@@ -92,6 +136,7 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     if not videos:
         print(f"error: no video found in {args.inputs}.", file=sys.stderr)
         return 2
+    videos, refused = refuse_truncated(videos, args.allow_truncated)
     try:
         results = run_batch(videos, extractors, args.out, plot=args.plot, progress=not args.quiet)
     except FeatureCollision as exc:
@@ -99,6 +144,7 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
         return 2
     failures = []
     for name, result in results.items():
+        result.failed += refused
         print(f"{name}: {len(result.done)} extracted, {len(result.skipped)} already done, "
               f"{len(result.failed)} failed (output in {args.out}).")
         failures += [f"{name}: {message}" if len(results) > 1 else message for _, message in result.failed]

@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 import torch
 
+from . import SYNCHFORMER_TIMINGS
 from .base import Extractor
 from .checkpoint import build_model, state_checksum
 from .motionformer import MotionFormer, MotionFormerConfig
@@ -43,7 +44,6 @@ from ..media.video import Video
 from .windows import encode_windows, window_positions
 
 CHECKPOINT_PREFIXES = ("vfeat_extractor.", "module.vfeat_extractor.")
-TIMINGS = ("paper", "exact")
 
 
 def build_encoder(config: tp.Union[None, MotionFormerConfig, tp.Mapping[str, tp.Any]] = None) -> MotionFormer:
@@ -119,8 +119,8 @@ class SynchformerExtractor(Extractor):
                  config: tp.Union[None, MotionFormerConfig, tp.Mapping[str, tp.Any]] = None,
                  sample_fps: float = 25., stride: int = 5, short_side: int = 256, timing: str = "paper",
                  batch_size: int = 4, device: str = "cpu"):
-        if timing not in TIMINGS:
-            raise ValueError(f"Synchformer timing must be one of {TIMINGS}, got {timing!r}.")
+        if timing not in SYNCHFORMER_TIMINGS:
+            raise ValueError(f"Synchformer timing must be one of {SYNCHFORMER_TIMINGS}, got {timing!r}.")
         self.encoder = tp.cast(MotionFormer, build_model(lambda: build_encoder(config), weights,
                                                          prefixes=CHECKPOINT_PREFIXES))
         self.config = self.encoder.config

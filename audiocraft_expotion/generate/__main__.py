@@ -44,23 +44,27 @@ def parse_args(argv: tp.Optional[tp.Sequence[str]] = None) -> argparse.Namespace
 
 def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    from ..data.feature_io import FeatureFileError  # torch: imported once the options are parsed
-    from .example import write_example_video
-    from .pipeline import check_input
+    from ..utils.paths import check_output_folder  # after parsing: --help imports none of them
+    from .input_checks import check_input
+    from .model_choice import resolve_model_name
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     video = args.video or EXAMPLE_VIDEO
     output = args.output or Path("outputs") / f"{video.stem}_expotion.mp4"
+    cache = args.cache or output.parent / "features"
     try:
+        resolve_model_name(args.model)  # these checks import no torch / audiocraft (seconds): bad paths fail at once
         if args.example:
+            from .example import write_example_video
             print(f"example video: {write_example_video(EXAMPLE_VIDEO)} (matplotlib's public-domain photo "
                   "of Grace Hopper, moving in two bursts)", flush=True)
-        check_input(video, output, args.allow_truncated)  # fail on a bad video or output before loading the model
+        check_input(video, output, args.allow_truncated)
+        check_output_folder(cache)
         generator = generator_from_args(args)
         if generator.notice:
             print(generator.notice, flush=True)
-        result = generator(video, args.prompt, output, seed=args.seed, cache=args.cache or output.parent / "features",
+        result = generator(video, args.prompt, output, seed=args.seed, cache=cache,
                            progress=not args.quiet, allow_truncated=args.allow_truncated)
-    except (MediaError, FeatureFileError, ValueError) as exc:
+    except (MediaError, ValueError) as exc:  # FeatureFileError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"music video: {result.video} ({result.duration:.2f} s, picture "

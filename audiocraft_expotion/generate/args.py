@@ -3,7 +3,8 @@ import argparse
 import typing as tp
 
 from ..features import DEFAULT_EXTRACTORS, EXTRACTORS
-from ..models.names import DEMO_MODEL, MODALITIES
+from ..names import DEMO_MODEL, MODALITIES
+from ..utils.cli import positive_int
 
 if tp.TYPE_CHECKING:
     from .pipeline import ExpotionGenerator
@@ -20,7 +21,8 @@ def add_generator_args(parser: argparse.ArgumentParser) -> None:
     """Options that define an :class:`ExpotionGenerator`."""
     group = parser.add_argument_group("model and features")
     group.add_argument("--model", default=DEMO_MODEL,
-                       help="exported Expotion model folder (or its expotion_state_dict.bin); a MusicGen name "
+                       help="exported Expotion model folder (or its expotion_state_dict.bin; `python -m "
+                            "audiocraft_expotion.export XP OUT_DIR` makes one from a training run); a MusicGen name "
                             "(small/medium/large, hub id, folder; needs network or cache; untrained adaptor); "
                             "the offline random-weight preset 'tiny' (music is noise); or 'demo' (default): "
                             "the offline demo model, 'tiny' with an adaptor trained on synthetic motion clips")
@@ -39,7 +41,7 @@ def add_generator_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cfg-visual", type=float, default=None,
                        help="separate guidance on the visual condition (default: off, text guidance only)")
     group.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
-    group.add_argument("--threads", type=int, default=None,
+    group.add_argument("--threads", type=positive_int, default=None,
                        help="CPU threads for torch (default: 1 on up to 2 cores, else half the cores: "
                             "token-by-token decoding is slowed by more)")
 
@@ -53,7 +55,7 @@ def generator_from_args(args: argparse.Namespace) -> "ExpotionGenerator":
         ValueError: bad model, device, thread count or extractor choice (the message says what to pass).
     """
     from ..utils.threads import configure_threads  # torch, audiocraft: imported once the options are parsed
-    from .extractor_choice import choose_extractors
+    from ..features.extractor_choice import choose_extractors
     from .model_choice import model_record
     from .pipeline import ExpotionGenerator
     configure_threads(args.threads)

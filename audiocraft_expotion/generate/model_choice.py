@@ -5,18 +5,18 @@ name / local folder (fresh, untrained adaptor); the random-weight preset ``tiny`
 offline demo model shipped in this package (:data:`DEMO_MODEL_DIR`): the ``tiny`` preset with an
 adaptor trained on synthetic clips whose clicks follow the on-screen motion.
 """
+import re
 import typing as tp
 from pathlib import Path
 
-import torch
-
 from ..data.extractor_record import ExtractorRecord, read_extractor_record
-from ..features import Extractor
-from ..models.expotion_gen import ExpotionGen
-from ..models.loaders import CHECKPOINT_NAME
-from ..models.names import DEMO_MODEL
+from ..export import SIGNATURE, is_xp_folder
+from ..names import CHECKPOINT_NAME, DEMO_MODEL, MUSICGEN_SHORT_NAMES
 from ..resources import preset_names
-from .music import load_model
+
+if tp.TYPE_CHECKING:  # torch and audiocraft are imported by the functions that load: names are checked without them
+    from ..features import Extractor
+    from ..models.expotion_gen import ExpotionGen
 
 DEMO_MODEL_DIR = Path(__file__).resolve().parent / "demo_model"
 
@@ -37,24 +37,69 @@ DEMO_NOTICE = Notice(
     "OFFLINE DEMO MODEL: RANDOM MUSICGEN, NOISE AUDIO")
 
 
+MUSICGEN_FILES = ("state_dict.bin", "compression_state_dict.bin")
+"""A local MusicGen folder (audiocraft's ``load_lm_model_ckpt`` / ``load_compression_model``)."""
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]*[A-Za-z0-9]")
+"""A Hugging Face model id, ``NAMESPACE/NAME``."""
+
+
+def _is_hub_id(name: str) -> bool:
+    """``name`` reads as a hub id and not as a path (its first part is no local file or folder)."""
+    return HUB_ID.fullmatch(name) is not None and ".." not in name and not Path(name.split("/")[0]).exists()
+
+
+def _training_folder(xp: str) -> str:
+    """The message for a training folder or signature ``xp`` passed as a model."""
+    return (f"{xp}: a training run (dora XP folder), not an exported model; export it first: "
+            f"python -m audiocraft_expotion.export {xp} OUT_DIR, then pass --model OUT_DIR.")
+
+
+def _model_folder(folder: Path) -> str:
+    """``folder`` if it holds a model generation can load.
+
+    Raises:
+        ValueError: a dora XP (training) folder, which must be exported first, or a folder without a model.
+    """
+    if (folder / CHECKPOINT_NAME).is_file() or all((folder / f).is_file() for f in MUSICGEN_FILES):
+        return str(folder)
+    if is_xp_folder(folder):
+        raise ValueError(_training_folder(str(folder)))
+    raise ValueError(f"{folder}: not a model folder: it holds neither {CHECKPOINT_NAME} (an exported Expotion "
+                     f"model) nor {' and '.join(MUSICGEN_FILES)} (a MusicGen).")
+
+
 def resolve_model_name(name: str) -> str:
     """``name`` as :meth:`ExpotionGen.get_pretrained` takes it: ``demo`` and checkpoint files become folders.
 
+    Checks files and names only (no torch, no network), so the CLI reports a wrong ``--model`` at once.
+
     Raises:
-        ValueError: ``name`` is a file other than an Expotion checkpoint, or ``demo`` is not installed.
+        ValueError: ``name`` is a missing path, a folder or file without a model (a training folder:
+            the message gives the export command), an unknown name, or ``demo`` is not installed.
     """
     if name == DEMO_MODEL:
         if not (DEMO_MODEL_DIR / CHECKPOINT_NAME).is_file():
             raise ValueError(f"the demo model is missing from this installation ({DEMO_MODEL_DIR / CHECKPOINT_NAME}); "
                              "reinstall the package or pass --model tiny.")
         return str(DEMO_MODEL_DIR)
-    path = Path(name)
+    if name in MUSICGEN_SHORT_NAMES or name in preset_names():
+        return name
+    path = Path(name).expanduser()
     if path.is_file():
         if path.name != CHECKPOINT_NAME:
             raise ValueError(f"{path}: not an Expotion model; pass an exported model folder (holding "
                              f"{CHECKPOINT_NAME}) or that file.")
         return str(path.parent)
-    return name
+    if path.is_dir():
+        return _model_folder(path)
+    if _is_hub_id(name):
+        return name
+    if SIGNATURE.fullmatch(name):
+        raise ValueError(f"{name}: no such model file or folder; a dora XP signature is a training run, "
+                         f"export it first: python -m audiocraft_expotion.export {name} OUT_DIR, then pass --model OUT_DIR.")
+    names = ", ".join([DEMO_MODEL, *preset_names(), *MUSICGEN_SHORT_NAMES])
+    raise ValueError(f"{name}: no such model file or folder (--model takes an exported Expotion model folder, "
+                     f"a MusicGen folder or hub id NAMESPACE/NAME, or one of {names}).")
 
 
 def model_record(name: str) -> tp.Dict[str, ExtractorRecord]:
@@ -77,6 +122,7 @@ def check_device(device: tp.Optional[str]) -> tp.Optional[str]:
     """
     if device is None:
         return None
+    import torch
     try:
         parsed = torch.device(device)
     except RuntimeError as exc:
@@ -89,7 +135,7 @@ def check_device(device: tp.Optional[str]) -> tp.Optional[str]:
     return device
 
 
-def model_notice(model: ExpotionGen, name: str) -> tp.Optional[Notice]:
+def model_notice(model: "ExpotionGen", name: str) -> tp.Optional[Notice]:
     """What the user must know when the music does not come from a trained Expotion model, else None."""
     if name == DEMO_MODEL:
         return DEMO_NOTICE
@@ -104,14 +150,16 @@ def model_notice(model: ExpotionGen, name: str) -> tp.Optional[Notice]:
     return None
 
 
-def load_generation_model(name: str, extractors: tp.Mapping[str, Extractor], device: tp.Optional[str] = None
-                          ) -> tp.Tuple[ExpotionGen, tp.Optional[Notice]]:
+def load_generation_model(name: str, extractors: tp.Mapping[str, "Extractor"], device: tp.Optional[str] = None
+                          ) -> tp.Tuple["ExpotionGen", tp.Optional[Notice]]:
     """The model ``name`` on ``device`` (a fresh adaptor gets the widths of ``extractors``) and its notice.
 
     Raises:
         ValueError: bad name or device, or the model cannot be loaded (offline hub name, unreadable
             or mismatched checkpoint); the message says what to pass instead.
     """
+    import torch
+    from ..models.music import load_model
     device = check_device(device)
     folder = resolve_model_name(name)
     try:

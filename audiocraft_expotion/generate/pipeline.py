@@ -4,16 +4,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..features import Extractor
+from ..features.video_features import video_features
 from ..media.mux import write_music_video
-from ..media.probe import VideoInfo, probe_video
 from ..media.wav import write_wav
 from ..resources import generate_audio_settings
-from .input_checks import check_not_truncated, check_outputs_spare_input
+from .input_checks import check_input, output_files
 from .model_choice import Notice, load_generation_model
-from .music import generate_music
-from .native_logs import quiet_native_logs
+from ..models.music import generate_music
 from .plot import plot_generation
-from .visual_features import visual_features
 
 
 @dataclass
@@ -32,29 +30,6 @@ class MusicVideo:
     plot: Path
     duration: float
     picture_copied: bool
-
-
-def output_files(output: tp.Union[str, Path]) -> tp.Tuple[Path, Path, Path]:
-    """The MP4, wav and PNG that a generation to ``output`` writes."""
-    output = Path(output)
-    return output, output.with_suffix(".wav"), output.with_suffix(".png")
-
-
-def check_input(video: tp.Union[str, Path], output: tp.Union[str, Path], allow_truncated: bool = False
-                ) -> VideoInfo:
-    """Timing of ``video`` after checking that a generation from it to ``output`` is safe and sound.
-
-    Raises:
-        MediaError: ``video`` cannot be read, or is truncated and ``allow_truncated`` is False (names the file).
-        ValueError: ``output`` is not an ``.mp4`` or one of the outputs is the input video.
-    """
-    files = output_files(output)
-    if files[0].suffix.lower() != ".mp4":
-        raise ValueError(f"{files[0]}: the output must be an .mp4 file.")
-    check_outputs_spare_input(video, files)
-    info = probe_video(video)
-    check_not_truncated(info, allow=allow_truncated)
-    return info
 
 
 class ExpotionGenerator:
@@ -109,8 +84,7 @@ class ExpotionGenerator:
         """
         info = check_input(video, output, allow_truncated)
         mp4, wav_path, plot_path = output_files(output)
-        with quiet_native_logs():
-            features = visual_features(info.path, self.extractors, cache, progress)
+        features = video_features(info.path, self.extractors, cache, progress)
         cfg_text = self.cfg_text if cfg_text is None else cfg_text
         wav = generate_music(self.model, prompt, features, info.end, seed, cfg_text, self.cfg_visual,
                              progress).numpy()

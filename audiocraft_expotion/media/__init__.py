@@ -11,6 +11,7 @@ module          what it does
 ``wav``         wav writing normalised by audiocraft's ``normalize_audio`` (``generate.audio``)
 ``mux``         the music video: original picture + generated music (MP4, no ffmpeg binary)
 ``probe``       a video's timing from packet timestamps (no decoding)
+``truncation``  refusing a truncated video that still opens (``--allow-truncated``)
 ==============  ============================================================================
 
 Importing this package (or any module in it) loads neither audiocraft, transformers, OpenCV nor

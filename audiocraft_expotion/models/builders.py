@@ -23,7 +23,7 @@ from ..modules.adaptor import PrefixFuser
 from ..modules.temporal import seconds_to_frames
 from ..modules.visual_conditioner import VisualConditioner, VisualConditioningProvider
 from .lm import ExpotionLM
-from .names import LM_MODEL, VISUAL_CONDITIONER
+from ..names import LM_MODEL, VISUAL_CONDITIONER
 
 
 def visual_conditioner_names(cfg: omegaconf.DictConfig) -> tp.List[str]:

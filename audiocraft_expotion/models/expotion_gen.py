@@ -14,54 +14,21 @@ from audiocraft.models.genmodel import BaseGenModel
 from audiocraft.models.musicgen import MusicGen
 from audiocraft.modules.conditioners import ConditioningAttributes
 
+from ..data.extractor_record import read_extractor_record
 from ..data.feature_io import FeatureFile
-from ..data.feature_window import cut_features
+from ..features.extractor_choice import choose_extractors
+from ..features.video_features import VideoLike, video_features
 from ..modules.conditions import FeatureSequence, VisualCondition, window_visual, with_visual
 from ..modules.temporal import seconds_to_frames
+from ..names import MUSICGEN_SHORT_NAMES
 from .chunked_decode import decode_in_chunks
+from .feature_input import VisualInput, visual_conditions
 from .lm import ExpotionLM
-from .loaders import MUSICGEN_SHORT_NAMES, VisualSpec, is_expotion_checkpoint, load_checkpoint, load_fresh
-
-FeatureLike = tp.Union[FeatureFile, FeatureSequence, tp.Tuple[torch.Tensor, float]]
-VisualInput = tp.Optional[tp.Union[FeatureLike, tp.Sequence[FeatureLike]]]
+from .loaders import VisualSpec, is_expotion_checkpoint, load_checkpoint, load_fresh
 
 # Codec decoding: seconds of audio kept per decoder call, and seconds of context decoded on each side.
 DECODE_CHUNK_SECONDS = 10.
 DECODE_OVERLAP_SECONDS = 1.
-
-
-def as_feature_sequence(x: FeatureLike) -> FeatureSequence:
-    """One item's features as a :class:`FeatureSequence` (``[1, T, D]``, frame ``i`` at time ``i / fps``).
-
-    A :class:`FeatureFile` is read at clip times ``0, 1 / fps, ...`` with the training cut
-    (:func:`cut_features`), so its ``start`` means what it means in training: a file whose frame 0
-    is at 0.5 s holds that frame from 0 to 0.5 s, then follows the clip.
-
-    Raises:
-        ValueError: for a feature file whose frames all lie before clip time 0.
-    """
-    if isinstance(x, FeatureSequence):
-        return x
-    if isinstance(x, FeatureFile):
-        end = x.start + x.duration
-        if end <= 0:
-            raise ValueError(f"Feature file ({x.meta.get('video', 'unknown video')}) ends at {end:.3f} s, "
-                             "before clip time 0.")
-        return FeatureSequence.single(cut_features(x, 0., end), x.fps)
-    features, fps = x
-    return FeatureSequence.single(torch.as_tensor(features, dtype=torch.float32), fps)
-
-
-def _per_item(value: VisualInput, count: int, modality: str) -> tp.List[tp.Optional[FeatureSequence]]:
-    if value is None:
-        return [None] * count
-    if isinstance(value, (FeatureFile, FeatureSequence)) or (isinstance(value, tuple) and len(value) == 2
-                                                             and not isinstance(value[0], (tuple, FeatureFile))):
-        return [as_feature_sequence(value)] * count
-    items = list(value)
-    if len(items) != count:
-        raise ValueError(f"Got {len(items)} '{modality}' feature sequences for {count} descriptions.")
-    return [as_feature_sequence(item) for item in items]
 
 
 class ExpotionGen(MusicGen):
@@ -70,6 +37,19 @@ class ExpotionGen(MusicGen):
     Use :meth:`get_pretrained` and :meth:`set_generation_params` as with MusicGen, then
     :meth:`generate_with_video` (or any MusicGen ``generate*`` method: without a video they give the
     frozen MusicGen's output).
+
+    The seam with audiocraft (``audiocraft/models/musicgen.py``, ``genmodel.py``): audiocraft's
+    ``generate*`` methods call ``_prepare_tokens_and_attributes`` once, then ``_generate_tokens``, then
+    ``generate_audio``; this class overrides exactly those three and nothing else of the loop:
+
+    - ``_prepare_tokens_and_attributes``: MusicGen's text attributes and prompt tokens, plus each
+      item's visual condition (null without a video);
+    - ``_generate_tokens``: windows of :attr:`window_length` frames, each seeing its own video span;
+    - ``generate_audio``: codec decoding in overlapping chunks.
+
+    Besides: ``__init__`` / ``set_generation_params`` (window-sized strides, ``cfg_coef_visual``),
+    ``get_pretrained`` (Expotion folders, MusicGen bases, presets), ``generate_continuation`` (``face`` /
+    ``motion``), and the video entry points :meth:`generate_with_video` and :meth:`features_of_videos`.
     """
     lm: ExpotionLM
 
@@ -151,12 +131,21 @@ class ExpotionGen(MusicGen):
 
     @torch.no_grad()
     def _prepare_tokens_and_attributes(self, descriptions: tp.Sequence[tp.Optional[str]],
-                                       prompt: tp.Optional[torch.Tensor], melody_wavs=None
+                                       prompt: tp.Optional[torch.Tensor], melody_wavs=None,
+                                       face: VisualInput = None, motion: VisualInput = None
                                        ) -> tp.Tuple[tp.List[ConditioningAttributes], tp.Optional[torch.Tensor]]:
-        """MusicGen's, each item with the null visual condition (see :meth:`visual_attributes` for a video)."""
+        """MusicGen's (text attributes, prompt tokens), each item with its visual condition.
+
+        The one place where the video enters audiocraft's generation: every ``generate*`` method calls
+        this once. With neither ``face`` nor ``motion`` the condition is null (frozen MusicGen).
+        """
         attributes, prompt_tokens = super()._prepare_tokens_and_attributes(descriptions, prompt, melody_wavs)
-        null = self.null_visual()
-        return [with_visual(attr, self.lm.visual_condition, null) for attr in attributes], prompt_tokens
+        if face is None and motion is None:
+            visuals = [self.null_visual()] * len(attributes)
+        else:
+            visuals = visual_conditions(face, motion, len(attributes))
+        return [with_visual(attr, self.lm.visual_condition, visual)
+                for attr, visual in zip(attributes, visuals)], prompt_tokens
 
     def visual_attributes(self, descriptions: tp.Sequence[tp.Optional[str]], face: VisualInput = None,
                           motion: VisualInput = None) -> tp.List[ConditioningAttributes]:
@@ -164,18 +153,27 @@ class ExpotionGen(MusicGen):
 
         With neither ``face`` nor ``motion`` the condition is null (frozen MusicGen).
         """
-        attributes, _ = self._prepare_tokens_and_attributes(descriptions, None)
-        if face is None and motion is None:
-            return attributes
-        faces = _per_item(face, len(attributes), "face")
-        motions = _per_item(motion, len(attributes), "motion")
-        return [with_visual(attr, self.lm.visual_condition, VisualCondition(face=f, motion=m))
-                for attr, f, m in zip(attributes, faces, motions)]
+        return self._prepare_tokens_and_attributes(descriptions, None, face=face, motion=motion)[0]
+
+    def features_of_videos(self, videos: tp.Sequence[VideoLike], progress: bool = False
+                           ) -> tp.Dict[str, tp.List[FeatureFile]]:
+        """Features ``[T, D]`` of raw videos per modality (``{"face": [...], "motion": [...]}``), by the
+        extractors the model records it was trained on (the offline defaults when it records none).
+
+        Raises:
+            ValueError: the model records pretrained extractors (they need weights: extract with
+                :func:`~audiocraft_expotion.features.video_features.video_features` and pass
+                ``face`` / ``motion``), or a video cannot be read (names it).
+        """
+        modalities = self.lm.condition_provider.conditioners[self.lm.visual_condition].modalities
+        extractors, _ = choose_extractors(read_extractor_record(self.lm.cfg), modalities)
+        per_video = [video_features(video, extractors, progress=progress) for video in videos]
+        return {modality: [features[modality] for features in per_video] for modality in extractors}
 
     def generate_with_video(self, descriptions: tp.Sequence[tp.Optional[str]], face: VisualInput = None,
                             motion: VisualInput = None, progress: bool = False, return_tokens: bool = False,
                             prompt: tp.Optional[torch.Tensor] = None, prompt_sample_rate: tp.Optional[int] = None,
-                            videos: tp.Optional[tp.Sequence[tp.Any]] = None
+                            videos: tp.Optional[tp.Sequence[VideoLike]] = None
                             ) -> tp.Union[torch.Tensor, tp.Tuple[torch.Tensor, torch.Tensor]]:
         """Generate music for text descriptions and the face / motion features of a video.
 
@@ -184,34 +182,32 @@ class ExpotionGen(MusicGen):
             face, motion: features ``[T, D]`` of each sample (or one for all), as a
                 :class:`FeatureFile`, a :class:`FeatureSequence` or a ``(tensor, fps)`` pair; a
                 modality the model does not use may be None; both None: no video (frozen MusicGen).
-            progress: print generation progress.
+            progress: print generation (and feature extraction) progress.
             return_tokens: also return the generated codes ``[B, K, T]``.
             prompt: optional audio ``[B, C, T]`` to continue (at ``prompt_sample_rate`` Hz); the music
                 starts at clip time 0 with the prompt, so the video's time 0 is the prompt's start.
             videos: instead of ``face`` / ``motion``, one raw video per sample (a file path, a decoded
                 ``media.video.Video`` or ``(uint8 frames [N, H, W, 3], fps)``); its features are extracted
-                with the extractors the model records (:func:`~audiocraft_expotion.generate.video_input.features_of_videos`).
+                with the extractors the model records (:meth:`features_of_videos`).
         Returns:
             Audio ``[B, C, round(duration * frame_rate) * hop]`` at ``self.sample_rate`` (and the tokens
             if asked), ``hop = sample_rate / frame_rate``.
         Raises:
             ValueError: bad features (missing modality, wrong width, NaN), a prompt without its sample
-                rate or longer than a window.
+                rate or longer than a window, an unreadable video.
         """
         if videos is not None:
             if face is not None or motion is not None:
                 raise ValueError("Pass either videos or face / motion features, not both.")
-            from ..generate.video_input import features_of_videos  # raw video in, as generate_with_chroma
-            features = features_of_videos(self.lm, videos)
+            features = self.features_of_videos(videos, progress)
             face, motion = features.get("face"), features.get("motion")
-        prompt_tokens = None
         if prompt is not None:
             if prompt_sample_rate is None:
                 raise ValueError("An audio prompt needs its prompt_sample_rate.")
             prompt = convert_audio(prompt[None] if prompt.dim() == 2 else prompt, prompt_sample_rate,
                                    self.sample_rate, self.audio_channels)
-            _, prompt_tokens = self._prepare_tokens_and_attributes(descriptions, prompt)
-        attributes = self.visual_attributes(descriptions, face, motion)
+        attributes, prompt_tokens = self._prepare_tokens_and_attributes(descriptions, prompt, face=face,
+                                                                         motion=motion)
         tokens = self._generate_tokens(attributes, prompt_tokens, progress)
         audio = self.generate_audio(tokens)
         return (audio, tokens) if return_tokens else audio

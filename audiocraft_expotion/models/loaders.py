@@ -22,14 +22,11 @@ from ..resources import compose, load_preset, preset_names
 from ..utils.atomic import atomic_write_bytes
 from . import builders
 from .lm import ExpotionLM
-from .names import LM_MODEL, VISUAL_CONDITIONER
+from ..names import CHECKPOINT_NAME, LM_MODEL, MUSICGEN_SHORT_NAMES, VISUAL_CONDITIONER
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_NAME = "expotion_state_dict.bin"
 PRESET_SEED = 0
-MUSICGEN_SHORT_NAMES = {"small": "facebook/musicgen-small", "medium": "facebook/musicgen-medium",
-                        "large": "facebook/musicgen-large"}
 
 
 class VisualSpec(tp.NamedTuple):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 from audiocraft.modules.conditioners import ConditioningAttributes
 
-from ..models.names import MODALITIES
+from ..names import MODALITIES
 from .temporal import interpolate_features, num_target_frames
 
 

@@ -17,7 +17,8 @@ from torch import nn
 from audiocraft.modules.conditioners import (BaseConditioner, ConditioningAttributes, ConditioningProvider,
                                              ConditionType)
 
-from .conditions import MODALITIES, FeatureSequence, VisualCondition, collate_visual
+from ..names import MODALITIES
+from .conditions import FeatureSequence, VisualCondition, collate_visual
 from .temporal import interpolate_features, num_target_frames
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ import omegaconf
 
 from ..data.dataset_record import DatasetRecord, load_dataset_record
 from ..data.extractor_record import RECORD_KEY, ExtractorRecord, records_to_config
-from ..modules.conditions import MODALITIES
+from ..names import MODALITIES
 
 AUTO = "auto"
 

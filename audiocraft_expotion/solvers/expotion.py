@@ -47,7 +47,8 @@ from ..media import VIDEO_SUFFIXES
 from ..media.mux import write_music_video
 from ..media.wav import normalisation, write_wav
 from ..registry import expotion_lm_builder
-from ..models.loaders import MUSICGEN_SHORT_NAMES, base_state, load_base_state, load_compression
+from ..models.loaders import base_state, load_base_state, load_compression
+from ..names import MUSICGEN_SHORT_NAMES
 from ..resources import preset_names
 from .checkpoint_files import clean_partial_writes
 from .data_match import match_dataset

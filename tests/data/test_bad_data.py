@@ -2,6 +2,7 @@
 --skip-bad, and listed. Each case raised a bare or misleading error before (noted per test)."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import av
 import numpy as np
 import pytest
 import soundfile
+from audiocraft.data.audio_dataset import load_audio_meta
 
 from audiocraft_expotion.data.build_manifest import build_manifest, main
 from audiocraft_expotion.data.clip_check import ClipCheckError
@@ -123,3 +125,42 @@ def test_a_dataset_builds_without_register_or_teams_config(good):
     assert out.returncode == 0, out.stderr[-3000:]
     count, name = out.stdout.split()
     assert count == "3" and name in ("a", "b", "c")
+
+
+def test_truncated_video_is_a_bad_clip_unless_allowed(truncated_real_clip, tmp_path, capsys, caplog):
+    # Before: the clip was accepted with the 4.2 s of music that are there, as if the video were whole.
+    for name in ("a", "b"):
+        write_clip(tmp_path, name, features=False)
+    cut = tmp_path / "clips" / truncated_real_clip.name
+    cut.write_bytes(truncated_real_clip.read_bytes())
+    args = [str(tmp_path / "clips"), "--features", str(tmp_path / "clips"), "--out", str(tmp_path / "data"),
+            "--face-extractor", "none", "--motion-extractor", "none", "--split", "train=1"]
+    assert main(args) == 1
+    report = capsys.readouterr().err
+    assert "1 of 3 clips have problems" in report
+    assert re.search(rf"  monkey_cut:\n    {re.escape(str(cut))}: truncated video: its frames cover 4\.\d\d s but its "
+                     r"header declares 10\.00 s\. Pass --allow-truncated", report), report
+    assert not (tmp_path / "data" / "train").exists() and not (tmp_path / "data" / "clips" / "monkey_cut.wav").exists()
+
+    assert main(args + ["--allow-truncated"]) == 0
+    assert f"{cut}: truncated video" in caplog.text and "(--allow-truncated)" in caplog.text
+    durations = {Path(m.path).stem: m.duration for m in load_audio_meta(tmp_path / "data" / "train" / "data.jsonl")}
+    assert sorted(durations) == ["a", "b", "monkey_cut"] and 3.5 < durations["monkey_cut"] < 4.5
+
+
+@pytest.mark.parametrize("problem", ["captions missing", "out is a file", "audio dir inside a file"])
+def test_wrong_paths_are_one_usage_error_line(tmp_path, capsys, problem):
+    # Before: a missing captions file was "[Errno 2] No such file or directory: ..." and an output
+    # folder that is a file failed every clip as a bad clip (exit 1).
+    write_clip(tmp_path, "a")
+    taken = tmp_path / "taken.txt"
+    taken.write_text("not a folder")
+    option, value, named = {"captions missing": ("--captions", tmp_path / "none.jsonl", tmp_path / "none.jsonl"),
+                            "out is a file": ("--out", taken, taken),
+                            "audio dir inside a file": ("--audio-dir", taken / "clips", taken)}[problem]
+    args = {"--out": str(tmp_path / "data"), option: str(value)}
+    assert main([str(tmp_path / "clips"), "--features", str(tmp_path / "feats"),
+                 *[item for pair in args.items() for item in pair]]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {value}: ") and str(named) in lines[0]
+    assert not (tmp_path / "data").exists() and taken.read_text() == "not a folder"

@@ -3,7 +3,7 @@ those of a full decode."""
 import numpy as np
 
 from audiocraft_expotion.features import build_extractor
-from audiocraft_expotion.features.batch import decode_for
+from audiocraft_expotion.features.video_features import decode_for
 from audiocraft_expotion.media.video import read_video
 
 

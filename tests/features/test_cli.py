@@ -139,3 +139,45 @@ def test_checkpoint_flags_by_extractor():
         checkpoints_by_name(["m.pt"], ["marlin", "raft"])
     with pytest.raises(ValueError, match="raft is not one of the pretrained extractors run"):
         checkpoints_by_name(["raft=r.pt"], ["marlin"])
+
+
+def test_truncated_video_is_refused_unless_allowed(truncated_real_clip, tmp_path, capsys, caplog):
+    # Before: the 4.2 s that are there were extracted silently, as if the clip were whole (exit 0).
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    write_video(folder / "good.mp4", [square_frame(8 + 2 * k) for k in range(20)], np.arange(20) / 10)
+    cut = folder / truncated_real_clip.name
+    cut.write_bytes(truncated_real_clip.read_bytes())
+    out = tmp_path / "out"
+    refused = run_main(capsys, "--extractor", "flow", str(folder), "--out", str(out), "--quiet")
+    assert refused.returncode == 1 and "1 extracted, 0 already done, 1 failed" in refused.stdout
+    line = refused.stdout.split("Failed clips (1):\n")[1].strip()
+    assert line.startswith(f"TruncatedMediaError: {cut}: truncated video: its frames cover 4.")
+    assert "header declares 10.00 s" in line and "--allow-truncated" in line
+    assert sorted(p.name for p in out.iterdir()) == ["good.flow.npz"]
+
+    allowed = run_main(capsys, "--extractor", "flow", str(folder), "--out", str(out), "--quiet", "--allow-truncated")
+    assert allowed.returncode == 0 and "1 extracted, 1 already done, 0 failed" in allowed.stdout
+    assert f"{cut}: truncated video" in caplog.text and "(--allow-truncated)" in caplog.text
+    features = load_features(out / "monkey_cut.flow.npz")
+    assert 4. <= features.start + features.duration < 4.5  # what is there, not the 10 s the header declares
+
+
+@pytest.mark.parametrize("problem", ["missing file", "missing folder", "out is a file", "out inside a file",
+                                     "missing checkpoint"])
+def test_wrong_paths_are_one_usage_error_line(folder, tmp_path, capsys, problem):
+    # Before: a missing input was a failed clip (exit 1); an --out that is a file failed every clip.
+    taken = tmp_path / "taken.txt"
+    taken.write_text("not a folder")
+    good, out = folder / "good.mp4", tmp_path / "out"
+    args, named = {"missing file": ([good, tmp_path / "no.mp4", "--out", out], tmp_path / "no.mp4"),
+                   "missing folder": ([good, tmp_path / "none", "--out", out], tmp_path / "none"),
+                   "out is a file": ([good, "--out", taken], taken),
+                   "out inside a file": ([good, "--out", taken / "sub"], taken),
+                   "missing checkpoint": ([good, "--out", out, "--extractor", "marlin", "--checkpoint",
+                                           tmp_path / "marlin.pt"], tmp_path / "marlin.pt")}[problem]
+    result = run_main(capsys, "--extractor", "flow", *map(str, args))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(named) in lines[0], lines
+    assert not out.exists() and taken.read_text() == "not a folder"

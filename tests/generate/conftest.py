@@ -7,7 +7,7 @@ import pytest
 
 from audiocraft_expotion.generate import ExpotionGenerator
 from audiocraft_expotion.features import DEFAULT_EXTRACTORS
-from audiocraft_expotion.generate.visual_features import build_extractors
+from audiocraft_expotion.features.extractor_choice import build_extractors
 
 
 def write_clip(path: Path, seconds: float, fps: int = 12, size: tuple = (160, 120), codec: str = "mjpeg") -> Path:

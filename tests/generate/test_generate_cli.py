@@ -72,3 +72,47 @@ def test_missing_video_through_module_entry_point(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {missing}: ") and "does not exist" in lines[0]
+
+
+def model_error(argv_model: str, video: Path, tmp_path: Path, capsys) -> str:
+    """The one error line of a generation with ``--model argv_model`` (exit code 2 checked)."""
+    assert main([str(video), "-o", str(tmp_path / "out.mp4"), "--model", argv_model]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["{tmp}/no_model", "./no_model", "no_model", "outputs/no_model", "~/no_model_xyz"])
+def test_missing_model_path_is_named_not_sent_to_the_hub(real_videos, tmp_path, capsys, monkeypatch, name):
+    """A --model that is a path (or a NAMESPACE/NAME whose first part is a local folder) but does not exist."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outputs").mkdir()
+    name = name.format(tmp=tmp_path)
+    error = model_error(name, real_videos["owl_clip3.mp4"], tmp_path, capsys)
+    assert error.startswith(f"error: {name}: no such model file or folder") and "Hugging Face" not in error
+
+
+def test_training_folder_as_model_gives_the_export_command(real_videos, tmp_path, capsys):
+    xp = tmp_path / "xps" / "xps" / "0123abcd"
+    xp.mkdir(parents=True)
+    (xp / ".argv.json").write_text("[]")
+    (xp / "checkpoint.th").write_bytes(b"")
+    error = model_error(str(xp), real_videos["owl_clip3.mp4"], tmp_path, capsys)
+    assert "training run" in error and f"python -m audiocraft_expotion.export {xp} OUT_DIR" in error
+    error = model_error("0123abcd", real_videos["owl_clip3.mp4"], tmp_path, capsys)
+    assert "python -m audiocraft_expotion.export 0123abcd OUT_DIR" in error
+
+
+def test_folder_without_a_model_is_named(real_videos, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    error = model_error(str(tmp_path / "empty"), real_videos["owl_clip3.mp4"], tmp_path, capsys)
+    assert error.startswith(f"error: {tmp_path / 'empty'}: not a model folder")
+
+
+def test_model_names_that_need_no_file_pass_the_check(tmp_path):
+    from audiocraft_expotion.generate.model_choice import resolve_model_name
+    (tmp_path / "musicgen").mkdir()
+    for name in ("state_dict.bin", "compression_state_dict.bin"):
+        (tmp_path / "musicgen" / name).write_bytes(b"")
+    for name in ("tiny", "small", "facebook/musicgen-small", str(tmp_path / "musicgen")):
+        assert resolve_model_name(name) == name

@@ -4,7 +4,7 @@ import pytest
 
 from audiocraft_expotion.generate import ExpotionGenerator
 from audiocraft_expotion.generate.__main__ import main
-from audiocraft_expotion.generate.extractor_choice import choose_extractors
+from audiocraft_expotion.features.extractor_choice import choose_extractors
 from audiocraft_expotion.generate.example import DURATION, FPS, write_example_video
 from audiocraft_expotion.generate.model_choice import DEMO_MODEL, model_record
 

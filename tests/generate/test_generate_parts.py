@@ -6,22 +6,23 @@ import numpy as np
 from audiocraft_expotion.data.feature_io import load_features, save_features
 from audiocraft_expotion.data.feature_energy import feature_energy
 from audiocraft_expotion.features.cache import feature_path
-from audiocraft_expotion.generate.visual_features import build_extractors, visual_features
+from audiocraft_expotion.features.extractor_choice import build_extractors
+from audiocraft_expotion.features.video_features import video_features
 
 
 def test_cache_is_reused_only_for_the_same_video_and_settings(short_clip, tmp_path):
     extractors = build_extractors({"motion": "flow"})
     path = feature_path(tmp_path, short_clip, extractors["motion"])
-    extracted = visual_features(short_clip, extractors, tmp_path, progress=False)["motion"]
+    extracted = video_features(short_clip, extractors, tmp_path, progress=False)["motion"]
     assert path.is_file()
     stored = load_features(path)
     stored.features = stored.features + 1.  # marks the file: a reuse returns these values
     save_features(path, stored)
-    np.testing.assert_array_equal(visual_features(short_clip, extractors, tmp_path, progress=False)["motion"].features,
+    np.testing.assert_array_equal(video_features(short_clip, extractors, tmp_path, progress=False)["motion"].features,
                                   extracted.features + 1.)
     stored.meta = {**stored.meta, "settings": json.loads(json.dumps({**stored.meta["settings"], "grid": 2}))}
     save_features(path, stored)
-    np.testing.assert_array_equal(visual_features(short_clip, extractors, tmp_path, progress=False)["motion"].features,
+    np.testing.assert_array_equal(video_features(short_clip, extractors, tmp_path, progress=False)["motion"].features,
                                   extracted.features)
 
 
@@ -52,7 +53,7 @@ def test_music_progress_total_is_the_number_of_steps_run(tiny_generator):
 
 def test_random_weight_extractors_are_announced_in_the_run_and_the_plot_title():
     from audiocraft_expotion.generate import ExpotionGenerator
-    from audiocraft_expotion.generate.extractor_choice import choose_extractors
+    from audiocraft_expotion.features.extractor_choice import choose_extractors
     extractors, random = choose_extractors({}, ["motion"], {"motion": "raft"}, random_weights=True)
     assert random == ["raft"]
     generator = ExpotionGenerator("tiny", extractors, random_extractors=random)
@@ -63,7 +64,7 @@ def test_random_weight_extractors_are_announced_in_the_run_and_the_plot_title():
 
 
 def test_a_clip_without_any_face_says_so(short_clip, caplog):
-    features = visual_features(short_clip, build_extractors({"face": "mediapipe_face"}), None, progress=False)
+    features = video_features(short_clip, build_extractors({"face": "mediapipe_face"}), None, progress=False)
     assert f"{short_clip}: no face in any frame; using zeros." in caplog.text
     assert "interpolated" not in caplog.text
     assert not features["face"].features.any()
@@ -71,7 +72,7 @@ def test_a_clip_without_any_face_says_so(short_clip, caplog):
 
 def test_native_log_noise_is_dropped_and_everything_else_kept(capfd):
     import os
-    from audiocraft_expotion.generate.native_logs import quiet_native_logs
+    from audiocraft_expotion.features.native_logs import quiet_native_logs
     noise = ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"
              "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
              "W0000 00:00:1796054633.584643   21356 inference_feedback_manager.cc:114] Feedback manager requires "

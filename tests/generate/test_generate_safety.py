@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from audiocraft_expotion.generate.__main__ import main
-from audiocraft_expotion.generate.pipeline import check_input
+from audiocraft_expotion.generate.input_checks import check_input
 
 
 def snapshot(folder: Path) -> dict:

@@ -9,7 +9,7 @@ from audiocraft.models.musicgen import MusicGen
 from audiocraft.modules.conditioners import ConditioningAttributes
 
 from audiocraft_expotion.data.feature_io import FeatureFile
-from audiocraft_expotion.generate.music import generate_music
+from audiocraft_expotion.models.music import generate_music
 from audiocraft_expotion.models.expotion_gen import ExpotionGen
 from audiocraft_expotion.models.loaders import export_model, without_expotion
 
@@ -125,6 +125,41 @@ def test_musicgen_api_without_a_video_is_exactly_the_frozen_musicgen(model, vani
               vanilla.generate_continuation(prompt, model.sample_rate, DESCRIPTIONS, return_tokens=True)[1]]
     for a, b in zip(ours, theirs):
         assert torch.equal(a, b)
+
+
+def test_every_generate_path_prepares_text_prompt_and_video_once(model, monkeypatch):
+    """generate_with_video(prompt=...) (and so generate_continuation) ran audiocraft's
+    _prepare_tokens_and_attributes twice: once for the prompt tokens, once for the attributes."""
+    calls, encodes = [], []
+    prepare, encode = MusicGen._prepare_tokens_and_attributes, model.compression_model.encode
+
+    def counting_prepare(self, descriptions, prompt, melody_wavs=None):
+        calls.append(prompt is not None)
+        return prepare(self, descriptions, prompt, melody_wavs)
+
+    def counting_encode(x):
+        encodes.append(x.shape)
+        return encode(x)
+    monkeypatch.setattr(MusicGen, "_prepare_tokens_and_attributes", counting_prepare)
+    monkeypatch.setattr(model.compression_model, "encode", counting_encode)
+    model.set_generation_params(duration=0.2, use_sampling=False)
+    prompt = torch.zeros(2, 1, model.sample_rate // 10)
+    video = {"face": features(1, 5), "motion": features(1, 24)}
+    paths = {"generate": lambda: model.generate(DESCRIPTIONS),
+             "generate_unconditional": lambda: model.generate_unconditional(2),
+             "generate_continuation": lambda: model.generate_continuation(prompt, model.sample_rate, DESCRIPTIONS),
+             "generate_continuation video": lambda: model.generate_continuation(prompt, model.sample_rate,
+                                                                                DESCRIPTIONS, **video),
+             "generate_with_video": lambda: model.generate_with_video(DESCRIPTIONS, **video),
+             "generate_with_video prompt": lambda: model.generate_with_video(
+                 DESCRIPTIONS, prompt=prompt, prompt_sample_rate=model.sample_rate, **video)}
+    for name, run in paths.items():
+        calls.clear()
+        encodes.clear()
+        run()
+        with_prompt = "continuation" in name or "prompt" in name
+        assert calls == [with_prompt], name
+        assert len(encodes) == int(with_prompt), name
 
 
 def test_generate_continuation_accepts_a_video(model, vanilla):

@@ -4,17 +4,28 @@ An exported model records, per modality, the extractor that made its training fe
 (:mod:`audiocraft_expotion.data.extractor_record`). Generation uses the same ones unless told
 otherwise; a choice that cannot match the model (another extractor, another width) fails before any
 extraction, naming the option that fixes it. Models without a record (``tiny``, a hub MusicGen)
-use :data:`~audiocraft_expotion.features.DEFAULT_EXTRACTORS`.
+use :data:`~audiocraft_expotion.features.DEFAULT_EXTRACTORS`. Used by the generate CLI / app and by
+``ExpotionGen.generate_with_video(videos=...)``.
 """
 import logging
 import typing as tp
 
 from ..data.extractor_record import ExtractorMismatchError, ExtractorRecord
-from ..features import DEFAULT_EXTRACTORS, PRETRAINED, Extractor
-from ..modules.conditions import MODALITIES
-from .visual_features import build_extractors
+from ..names import MODALITIES
+from . import DEFAULT_EXTRACTORS, PRETRAINED, build_extractor
+from .base import Extractor
 
 logger = logging.getLogger(__name__)
+
+
+def build_extractors(names: tp.Mapping[str, str],
+                     checkpoints: tp.Optional[tp.Mapping[str, tp.Optional[str]]] = None,
+                     random_weights: bool = False) -> tp.Dict[str, Extractor]:
+    """One extractor per modality: ``names`` maps ``face`` / ``motion`` to an extractor name
+    (:func:`~audiocraft_expotion.features.build_extractor` for the checkpoints and errors)."""
+    checkpoints = checkpoints or {}
+    return {modality: build_extractor(name, checkpoints.get(modality), random_weights=random_weights)
+            for modality, name in names.items()}
 
 
 def record_of(extractor: Extractor) -> ExtractorRecord:

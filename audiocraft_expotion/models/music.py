@@ -1,4 +1,5 @@
-"""Loading an Expotion model for generation and generating music for a whole video."""
+"""Loading an Expotion model for given extractors and generating music for a whole video (used by the
+generate CLI / app and by the eval baselines)."""
 import math
 import typing as tp
 
@@ -8,9 +9,9 @@ from tqdm import tqdm
 
 from ..data.feature_io import FeatureFile
 from ..features import Extractor
-from ..models.expotion_gen import ExpotionGen
-from ..models.loaders import VisualSpec
 from ..modules.temporal import seconds_to_frames
+from .expotion_gen import ExpotionGen
+from .loaders import VisualSpec
 
 # Fresh weights (presets, new adaptors) are drawn from this seed, so every run gets the same model.
 FRESH_WEIGHTS_SEED = 0

@@ -1,0 +1,14 @@
+"""Checks of path arguments that fail at once, before any work (and before torch or audiocraft are imported)."""
+import typing as tp
+from pathlib import Path
+
+
+def check_output_folder(path: tp.Union[str, Path]) -> None:
+    """Raise ``ValueError`` (naming ``path``) if ``path`` cannot be an output folder: it, or a folder above
+    it, is an existing file. A folder that does not exist yet is fine (it is created when written to)."""
+    path = Path(path)
+    blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocking == path:
+        raise ValueError(f"{path}: cannot be the output folder, it is an existing file.")
+    if blocking is not None:
+        raise ValueError(f"{path}: cannot be the output folder, {blocking} is an existing file.")
