@@ -15,24 +15,13 @@ import sys
 import typing as tp
 from pathlib import Path
 
+from .names import XP_CHECKPOINT, XP_SIGNATURE
 from .utils.cli import ArgumentParser
-from .utils.paths import check_output_folder
+from .utils.paths import check_output_folder, is_xp_folder
 
 if tp.TYPE_CHECKING:
     import omegaconf
     import torch
-
-CHECKPOINT_FILE = "checkpoint.th"
-XP_ARGV_FILE = ".argv.json"
-"""Written by dora into every XP folder when the XP starts (the XP's command line)."""
-SIGNATURE = re.compile(r"[0-9a-f]{8}")
-"""A dora XP signature: the first 8 hex digits of a SHA-1."""
-
-
-def is_xp_folder(path: tp.Union[str, Path]) -> bool:
-    """Whether ``path`` is a dora XP (training) folder: it holds ``checkpoint.th`` or dora's ``.argv.json``."""
-    return (Path(path) / CHECKPOINT_FILE).is_file() or (Path(path) / XP_ARGV_FILE).is_file()
-
 
 def find_checkpoint(sig_or_path: str) -> Path:
     """The ``checkpoint.th`` of a dora signature, an XP folder or the file itself.
@@ -47,14 +36,17 @@ def find_checkpoint(sig_or_path: str) -> Path:
     if path.is_file():
         return path
     if path.is_dir():
-        candidate = path / CHECKPOINT_FILE
-    elif not SIGNATURE.fullmatch(sig_or_path):
+        if not is_xp_folder(path):
+            raise FileNotFoundError(f"{path}: not a dora XP folder (it holds neither {XP_CHECKPOINT} nor dora's "
+                                    "command line); pass the folder of a training run, its signature or a checkpoint.")
+        candidate = path / XP_CHECKPOINT
+    elif not re.fullmatch(XP_SIGNATURE, sig_or_path):
         raise FileNotFoundError(f"{sig_or_path}: no such checkpoint file or XP folder, nor a dora XP signature "
                                 "(8 hex digits).")
     else:
         from .train import main
         try:
-            candidate = main.get_xp_from_sig(sig_or_path).folder / CHECKPOINT_FILE
+            candidate = main.get_xp_from_sig(sig_or_path).folder / XP_CHECKPOINT
         except RuntimeError as exc:  # dora: "Could not find experiment with signature ..."
             raise FileNotFoundError(f"{sig_or_path}: no XP with this signature in "
                                     f"{Path(main.dora.dir).resolve()}.") from exc

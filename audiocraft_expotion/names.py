@@ -15,6 +15,13 @@ DEMO_MODEL = "demo"
 """``--model`` name of the offline demo model shipped in ``generate/demo_model``."""
 CHECKPOINT_NAME = "expotion_state_dict.bin"
 """The file of an exported Expotion model folder (:func:`~audiocraft_expotion.models.loaders.save_checkpoint`)."""
+XP_CHECKPOINT = "checkpoint.th"
+"""The checkpoint file of a dora XP (training) folder, what ``export`` reads."""
+XP_ARGV_FILE = ".argv.json"
+"""Written by dora into every XP folder when the XP starts (the XP's command line)."""
+XP_SIGNATURE = r"[0-9a-f]{8}"
+"""A dora XP signature (regular expression): the first 8 hex digits of a SHA-1."""
 MUSICGEN_SHORT_NAMES = {"small": "facebook/musicgen-small", "medium": "facebook/musicgen-medium",
                         "large": "facebook/musicgen-large"}
 """Short ``--model`` names of the MusicGen hub models."""
+

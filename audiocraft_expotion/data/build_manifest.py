@@ -39,7 +39,7 @@ from pathlib import Path
 
 from ..media import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 from ..media.truncation import TruncatedMediaError, check_file_not_truncated
-from ..utils.cli import ArgumentParser
+from ..utils.cli import ArgumentParser, positive_int
 from ..utils.paths import check_output_folder
 from .clip_check import (DEFAULT_TOLERANCE, ClipCheckError, ClipReport, audio_duration, check_clip,
                          check_consistency, common_records, format_report)
@@ -257,7 +257,7 @@ def main(argv: tp.Optional[tp.List[str]] = None) -> int:
                         help="seconds the features may fall short of the audio at either end")
     parser.add_argument("--skip-bad", action="store_true", help="drop bad clips (reported) instead of failing")
     parser.add_argument("--audio-dir", help="where clip audio and json go (default: OUT/clips)")
-    parser.add_argument("--sample-rate", type=int, default=32000, help="sample rate of audio extracted from videos")
+    parser.add_argument("--sample-rate", type=positive_int, default=32000, help="sample rate of audio extracted from videos")
     parser.add_argument("--allow-truncated", action="store_true",
                         help="use what is there of a truncated video (default: it is a bad clip)")
     args = parser.parse_args(argv)

@@ -44,9 +44,9 @@ from tqdm import tqdm
 from ..data.clip_check import ClipCheckError, check_clips
 from ..data.clip_info import PROMPTS, ClipInfo, clip_info_path, feature_path, load_clip_info
 from ..data.feature_io import FeatureFile, load_features
-from ..models.music import generate_music
 from ..media.wav import write_wav
 from ..models.expotion_gen import ExpotionGen
+from ..models.music import generate_music
 from ..resources import generate_audio_settings
 from ..utils.cli import ArgumentParser
 from .clap import DEFAULT_CLAP

@@ -42,6 +42,9 @@ class _Extractors(tp.Mapping[str, tp.Type["Extractor"]]):
             raise RuntimeError(f"{cls_name}.name is {cls.name!r}, registered as {name!r}.")
         return cls
 
+    def __contains__(self, name: object) -> bool:  # without importing the class's module
+        return name in _CLASSES
+
     def __iter__(self) -> tp.Iterator[str]:
         return iter(_CLASSES)
 

@@ -11,7 +11,7 @@ import typing as tp
 from pathlib import Path
 
 from ..media.truncation import TruncatedMediaError, check_file_not_truncated
-from ..utils.cli import ArgumentParser
+from ..utils.cli import ArgumentParser, positive_int
 from ..utils.paths import check_output_folder
 from . import EXTRACTORS, PRETRAINED, SYNCHFORMER_TIMINGS, build_extractor
 
@@ -35,8 +35,8 @@ def make_parser() -> argparse.ArgumentParser:
     extract.add_argument("--random-weights", action="store_true",
                          help=f"allow {', '.join(PRETRAINED)} without a checkpoint (random init, tests only)")
     extract.add_argument("--device", default="cpu", help="device of the neural extractors (cpu, cuda, cuda:1)")
-    extract.add_argument("--batch-size", type=int, default=4, help="clips (MARLIN), segments (Synchformer) or frame pairs (RAFT) encoded together")
-    extract.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    extract.add_argument("--batch-size", type=positive_int, default=4, help="clips (MARLIN), segments (Synchformer) or frame pairs (RAFT) encoded together")
+    extract.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's choice)")
     extract.add_argument("--synchformer-timing", choices=SYNCHFORMER_TIMINGS, default="paper",
                          help="time of the flattened Synchformer tokens (see features.synchformer)")
     extract.add_argument("--plot", action="store_true", help="also write a PNG of feature energy over time")
@@ -53,23 +53,26 @@ def checkpoints_by_name(values: tp.Sequence[str], names: tp.Sequence[str]) -> tp
         ValueError: a bare value with several (or no) pretrained extractors, or a name not being run.
     """
     pretrained = [name for name in names if name in PRETRAINED]
+    if values and not pretrained:
+        raise ValueError(f"--checkpoint {values[0]}: no extractor run here takes one ({', '.join(names)}); the "
+                         f"pretrained extractors are {', '.join(sorted(PRETRAINED))}.")
     found: tp.Dict[str, str] = {}
     for value in values:
         name, sep, weights = value.partition("=")
         if sep and name in EXTRACTORS:
             if name not in pretrained:
-                raise ValueError(f"--checkpoint {value}: {name} is not one of the pretrained extractors run "
-                                 f"({pretrained or 'none'}).")
+                raise ValueError(f"--checkpoint {value}: {name} is not run here; the pretrained extractors run are "
+                                 f"{', '.join(pretrained)}.")
             found[name] = weights
         elif len(pretrained) == 1:
             found[pretrained[0]] = value
         else:
             raise ValueError(f"--checkpoint {value}: say which extractor it is for (NAME=WEIGHTS, NAME one of "
-                             f"{pretrained or 'no pretrained extractor run'}).")
+                             f"{', '.join(pretrained)}).")
     return found
 
 
-def build_extractors(args: argparse.Namespace) -> tp.List["Extractor"]:
+def extractors_from_args(args: argparse.Namespace) -> tp.List["Extractor"]:
     """The extractors the arguments ask for, in order, each once."""
     names = list(dict.fromkeys(args.extractor))
     checkpoints = checkpoints_by_name(args.checkpoint, names)
@@ -128,7 +131,7 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     try:
         if args.threads is not None:
             configure_threads(args.threads)
-        extractors = build_extractors(args)
+        extractors = extractors_from_args(args)
     except (ValueError, RuntimeError) as exc:  # RuntimeError: e.g. an unavailable --device
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -10,9 +10,9 @@ import typing as tp
 from pathlib import Path
 
 from ..data.extractor_record import ExtractorRecord, read_extractor_record
-from ..export import SIGNATURE, is_xp_folder
-from ..names import CHECKPOINT_NAME, DEMO_MODEL, MUSICGEN_SHORT_NAMES
+from ..names import CHECKPOINT_NAME, DEMO_MODEL, MUSICGEN_SHORT_NAMES, XP_SIGNATURE
 from ..resources import preset_names
+from ..utils.paths import is_xp_folder
 
 if tp.TYPE_CHECKING:  # torch and audiocraft are imported by the functions that load: names are checked without them
     from ..features import Extractor
@@ -94,7 +94,7 @@ def resolve_model_name(name: str) -> str:
         return _model_folder(path)
     if _is_hub_id(name):
         return name
-    if SIGNATURE.fullmatch(name):
+    if re.fullmatch(XP_SIGNATURE, name):
         raise ValueError(f"{name}: no such model file or folder; a dora XP signature is a training run, "
                          f"export it first: python -m audiocraft_expotion.export {name} OUT_DIR, then pass --model OUT_DIR.")
     names = ", ".join([DEMO_MODEL, *preset_names(), *MUSICGEN_SHORT_NAMES])

@@ -7,10 +7,10 @@ from ..features import Extractor
 from ..features.video_features import video_features
 from ..media.mux import write_music_video
 from ..media.wav import write_wav
+from ..models.music import generate_music
 from ..resources import generate_audio_settings
 from .input_checks import check_input, output_files
 from .model_choice import Notice, load_generation_model
-from ..models.music import generate_music
 from .plot import plot_generation
 
 

@@ -22,8 +22,8 @@ from audiocraft.utils.utils import dict_from_config
 from ..modules.adaptor import PrefixFuser
 from ..modules.temporal import seconds_to_frames
 from ..modules.visual_conditioner import VisualConditioner, VisualConditioningProvider
-from .lm import ExpotionLM
 from ..names import LM_MODEL, VISUAL_CONDITIONER
+from .lm import ExpotionLM
 
 
 def visual_conditioner_names(cfg: omegaconf.DictConfig) -> tp.List[str]:

@@ -147,14 +147,6 @@ class ExpotionGen(MusicGen):
         return [with_visual(attr, self.lm.visual_condition, visual)
                 for attr, visual in zip(attributes, visuals)], prompt_tokens
 
-    def visual_attributes(self, descriptions: tp.Sequence[tp.Optional[str]], face: VisualInput = None,
-                          motion: VisualInput = None) -> tp.List[ConditioningAttributes]:
-        """ConditioningAttributes for ``descriptions`` with the visual condition of each item.
-
-        With neither ``face`` nor ``motion`` the condition is null (frozen MusicGen).
-        """
-        return self._prepare_tokens_and_attributes(descriptions, None, face=face, motion=motion)[0]
-
     def features_of_videos(self, videos: tp.Sequence[VideoLike], progress: bool = False
                            ) -> tp.Dict[str, tp.List[FeatureFile]]:
         """Features ``[T, D]`` of raw videos per modality (``{"face": [...], "motion": [...]}``), by the

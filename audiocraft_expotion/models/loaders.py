@@ -18,11 +18,11 @@ from audiocraft.models import builders as audiocraft_builders
 from audiocraft.models import loaders as audiocraft_loaders
 from audiocraft.models.encodec import CompressionModel
 
+from ..names import CHECKPOINT_NAME, LM_MODEL, MUSICGEN_SHORT_NAMES, VISUAL_CONDITIONER
 from ..resources import compose, load_preset, preset_names
 from ..utils.atomic import atomic_write_bytes
 from . import builders
 from .lm import ExpotionLM
-from ..names import CHECKPOINT_NAME, LM_MODEL, MUSICGEN_SHORT_NAMES, VISUAL_CONDITIONER
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ def musicgen_package(name: str) -> tp.Dict[str, tp.Any]:
         offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false")
         raise RuntimeError(
             f"Could not load the MusicGen base model '{name}' ({type(exc).__name__}: {exc}). "
+            f"{'' if Path(name).exists() else 'There is no local folder of that name. '}"
             f"{'HF_HUB_OFFLINE is set and it is not in the cache. ' if offline else ''}"
             "Pass a hub id with network access once (it is then cached), a local folder holding "
             "state_dict.bin and compression_state_dict.bin, or the offline random-weight preset 'tiny'."

@@ -128,7 +128,7 @@ class PrefixWindow:
         if branch.dtype != attended.dtype:
             branch = branch.to(attended.dtype)
         gated = torch.addcmul(attended.view(R, U, H, S, D), self.scales[index], branch)
-        return gated.view(R * U, H, S, D)  # the sum is laid out as its first operand
+        return gated.reshape(R * U, H, S, D)  # a view: the sum is laid out as its first operand
 
 
 def _add_contiguous(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

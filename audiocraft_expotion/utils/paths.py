@@ -2,6 +2,8 @@
 import typing as tp
 from pathlib import Path
 
+from ..names import XP_ARGV_FILE, XP_CHECKPOINT
+
 
 def check_output_folder(path: tp.Union[str, Path]) -> None:
     """Raise ``ValueError`` (naming ``path``) if ``path`` cannot be an output folder: it, or a folder above
@@ -12,3 +14,8 @@ def check_output_folder(path: tp.Union[str, Path]) -> None:
         raise ValueError(f"{path}: cannot be the output folder, it is an existing file.")
     if blocking is not None:
         raise ValueError(f"{path}: cannot be the output folder, {blocking} is an existing file.")
+
+
+def is_xp_folder(path: tp.Union[str, Path]) -> bool:
+    """Whether ``path`` is a dora XP (training) folder: it holds ``checkpoint.th`` or dora's ``.argv.json``."""
+    return any((Path(path) / name).is_file() for name in (XP_CHECKPOINT, XP_ARGV_FILE))

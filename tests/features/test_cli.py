@@ -137,8 +137,10 @@ def test_checkpoint_flags_by_extractor():
         "marlin": "m.pt", "raft": "Raft_Small_Weights.C_T_V2"}
     with pytest.raises(ValueError, match="say which extractor"):
         checkpoints_by_name(["m.pt"], ["marlin", "raft"])
-    with pytest.raises(ValueError, match="raft is not one of the pretrained extractors run"):
+    with pytest.raises(ValueError, match="raft is not run here; the pretrained extractors run are marlin"):
         checkpoints_by_name(["raft=r.pt"], ["marlin"])
+    with pytest.raises(ValueError, match="no extractor run here takes one"):
+        checkpoints_by_name(["x.pt"], ["flow"])
 
 
 def test_truncated_video_is_refused_unless_allowed(truncated_real_clip, tmp_path, capsys, caplog):

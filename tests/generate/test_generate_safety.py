@@ -122,6 +122,7 @@ def exit_code(argv: list) -> int:
 
 @pytest.mark.parametrize("argv, expected", [
     (["--model", "small"], "Could not load the MusicGen base model 'facebook/musicgen-small'"),
+    (["--model", "exprts/mine"], "There is no local folder of that name."),  # a typo reads as a hub id
     (["--model", "{clip}"], "not an Expotion model"),
     (["--device", "cuda"], "no CUDA GPU is available"),
     (["--device", "gpu0"], "not a torch device"),

@@ -42,6 +42,11 @@ def vanilla(tiny) -> MusicGen:
     return musicgen
 
 
+def visual_attributes(model: ExpotionGen, descriptions, face=None, motion=None):
+    """The conditioning attributes (text and visual condition) ``model`` generates from."""
+    return model._prepare_tokens_and_attributes(descriptions, None, face=face, motion=motion)[0]
+
+
 def features(seconds: float, fps: float, dim: int = 768, seed: int = 0) -> FeatureFile:
     gen = torch.Generator().manual_seed(seed)
     return FeatureFile(torch.randn(int(seconds * fps), dim, generator=gen).numpy(), fps)
@@ -224,8 +229,8 @@ def test_window_never_exceeds_the_adaptor_max_frames(model, monkeypatch):
         new = torch.zeros(len(attributes), model.lm.num_codebooks, max_gen_len - start, dtype=torch.long)
         return new if prompt is None else torch.cat([prompt, new], dim=-1)
     monkeypatch.setattr(model.lm, "generate", fake_generate)
-    tokens = long_base._generate_tokens(long_base.visual_attributes(DESCRIPTIONS[:1], time_ramp(duration, 5),
-                                                                    time_ramp(duration, 24)), None)
+    tokens = long_base._generate_tokens(visual_attributes(long_base, DESCRIPTIONS[:1], time_ramp(duration, 5),
+                                                            time_ramp(duration, 24)), None)
     assert tokens.shape[-1] == round(duration * fr) and max(seen) == max_frames
 
 
@@ -244,7 +249,7 @@ def test_windows_cover_the_duration_and_see_their_own_video_span(model, monkeypa
         new = torch.zeros(len(attributes), model.lm.num_codebooks, max_gen_len - start, dtype=torch.long)
         return new if prompt is None else torch.cat([prompt, new], dim=-1)
     monkeypatch.setattr(model.lm, "generate", fake_generate)
-    tokens = model._generate_tokens(model.visual_attributes(DESCRIPTIONS, time_ramp(23, 5), time_ramp(23, 24)), None)
+    tokens = model._generate_tokens(visual_attributes(model, DESCRIPTIONS, time_ramp(23, 5), time_ramp(23, 24)), None)
     assert tokens.shape[-1] == round(23.0 * fr)
     assert len(seen) == len(windows)
     previous_end = None
@@ -314,7 +319,7 @@ def test_feature_file_start_is_the_clip_time_of_its_first_frame(model, monkeypat
 def test_visual_guidance_zero_is_text_only_musicgen_and_nonzero_follows_video(model, vanilla):
     open_gates(model)
     face, motion = features(1, 5), features(1, 24)
-    attributes = model.visual_attributes(DESCRIPTIONS, face, motion)
+    attributes = visual_attributes(model, DESCRIPTIONS, face, motion)
     text_only = [ConditioningAttributes(text={"description": d}) for d in DESCRIPTIONS]
     steps = 20
     with torch.no_grad():
@@ -332,7 +337,7 @@ def test_export_then_get_pretrained_reproduces_the_model(model, tmp_path):
     export_model(tmp_path / "exported", model.lm, base="tiny")
     loaded = ExpotionGen.get_pretrained(str(tmp_path / "exported"), device="cpu")
     codes = torch.randint(0, model.lm.card, (2, model.lm.num_codebooks, 12))
-    attributes = model.visual_attributes(DESCRIPTIONS, features(1, 5), features(1, 24))
+    attributes = visual_attributes(model, DESCRIPTIONS, features(1, 5), features(1, 24))
     with torch.no_grad():
         a = model.lm.compute_predictions(codes, attributes).logits
         b = loaded.lm.compute_predictions(codes, attributes).logits

@@ -139,6 +139,7 @@ def test_export_of_the_debug_xp_loads_with_get_pretrained(workdir, tmp_path):
 
 
 def test_export_refuses_a_missing_checkpoint(tmp_path):
+    (tmp_path / ".argv.json").write_text("[]")  # an XP that started but never saved a checkpoint
     out = subprocess.run([sys.executable, "-m", "audiocraft_expotion.export", str(tmp_path), str(tmp_path / "o")],
                          env=env_for(tmp_path), capture_output=True, text=True)
     assert out.returncode == 2 and "error: " in out.stderr and "no checkpoint" in out.stderr

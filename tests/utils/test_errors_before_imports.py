@@ -87,11 +87,14 @@ def test_generate_reports_path_mistakes_before_importing_torch(clip, tmp_path, c
 @pytest.mark.parametrize("case, argv, env, expected", [
     ("missing folder", ["{tmp}/no_such_xp", "{tmp}/out"], {}, "{tmp}/no_such_xp: no such checkpoint file or XP folder"),
     ("not a signature", ["no_such_xp", "{tmp}/out"], {}, "nor a dora XP signature"),
-    ("XP without checkpoint", ["{tmp}/empty_xp", "{tmp}/out"], {}, "{tmp}/empty_xp/checkpoint.th: no checkpoint"),
+    ("folder that is no XP", ["{tmp}/empty_xp", "{tmp}/out"], {}, "{tmp}/empty_xp: not a dora XP folder"),
+    ("XP without checkpoint", ["{tmp}/started_xp", "{tmp}/out"], {}, "{tmp}/started_xp/checkpoint.th: no checkpoint"),
     ("OUT_DIR inside a file", ["{xp}", "{tmp}/file/out"], {}, "{tmp}/file is an existing file"),
 ])
 def test_export_reports_path_mistakes_before_importing_torch(tmp_path, case, argv, env, expected):
     (tmp_path / "empty_xp").mkdir()
+    (tmp_path / "started_xp").mkdir()
+    (tmp_path / "started_xp" / ".argv.json").write_text("[]")
     (tmp_path / "file").write_text("")
     names = {"tmp": str(tmp_path.resolve()), "xp": str(xp_folder(tmp_path))}
     outcome = run_main(EXPORT, [a.format(**names) for a in argv], cwd=tmp_path,
@@ -109,12 +112,20 @@ def test_export_names_an_unknown_signature_and_where_dora_looked(tmp_path):
         f"error: 89abcdef: no XP with this signature in {tmp_path.resolve() / 'mine'}."], outcome  # dora also logs its folder
 
 
-def test_features_extract_reports_a_missing_video_before_importing_torch(tmp_path):
+@pytest.mark.parametrize("case, argv, expected", [
+    ("missing video", ["--extractor", "flow", "{tmp}/missing.mp4"], "{tmp}/missing.mp4"),
+    ("missing weights of one of several encoders",
+     ["--extractor", "flow", "--extractor", "marlin", "--checkpoint", "marlin={tmp}/nope.pt", "{clip}"], "{tmp}/nope.pt"),
+    ("zero threads", ["--extractor", "flow", "--threads", "0", "{clip}"], "expected an integer >= 1"),
+    ("zero batch", ["--extractor", "flow", "--batch-size", "0", "{clip}"], "expected an integer >= 1"),
+])
+def test_features_extract_reports_mistakes_before_importing_torch(clip, tmp_path, case, argv, expected):
+    names = {"tmp": str(tmp_path), "clip": str(clip)}
     outcome = run_main("audiocraft_expotion.features.cli",
-                       ["extract", "--extractor", "flow", str(tmp_path / "missing.mp4"), "--out", str(tmp_path / "f")],
-                       cwd=tmp_path)
-    assert outcome.code == 2 and len(outcome.errors) == 1 and str(tmp_path / "missing.mp4") in outcome.errors[0]
-    assert outcome.heavy == ""
+                       ["extract", *[a.format(**names) for a in argv], "--out", str(tmp_path / "f")], cwd=tmp_path)
+    assert outcome.code == 2 and len(outcome.errors) == 1 and expected.format(**names) in outcome.errors[0], outcome
+    assert outcome.heavy == "", f"{case}: imported {outcome.heavy} before the error"
+    assert not (tmp_path / "f").exists()
 
 
 def test_build_manifest_reports_a_missing_folder_before_importing_audiocraft(tmp_path):
