@@ -14,7 +14,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..media import VIDEO_SUFFIXES
 from ..media.video import Video
 from . import cache
 from .base import Extractor
@@ -39,17 +38,6 @@ class _Prepared:
     todo: tp.List[Extractor]
     video: tp.Optional[Video]
     errors: tp.Dict[str, str]
-
-
-def collect_videos(inputs: tp.Sequence[tp.Union[str, Path]]) -> tp.List[Path]:
-    """Files as given, and the video files (by suffix) found recursively in folders, sorted, no repeats."""
-    videos: tp.List[Path] = []
-    for item in map(Path, inputs):
-        if item.is_dir():
-            videos.extend(sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES))
-        else:
-            videos.append(item)
-    return list(dict.fromkeys(videos))
 
 
 def _message(video: Path, exc: Exception) -> str:

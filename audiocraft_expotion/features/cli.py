@@ -10,6 +10,7 @@ import sys
 import typing as tp
 from pathlib import Path
 
+from ..media import collect_videos
 from ..media.truncation import TruncatedMediaError, check_file_not_truncated
 from ..utils.cli import ArgumentParser, positive_int
 from ..utils.paths import check_output_folder
@@ -125,8 +126,12 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    videos = collect_videos(args.inputs)
+    if not videos:
+        print(f"error: no video found in {', '.join(map(str, args.inputs))}.", file=sys.stderr)
+        return 2
     from ..utils.threads import configure_threads  # torch, and the modules below, only after the path checks
-    from .batch import collect_videos, run_batch
+    from .batch import run_batch
     from .cache import FeatureCollision
     try:
         if args.threads is not None:
@@ -134,10 +139,6 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
         extractors = extractors_from_args(args)
     except (ValueError, RuntimeError) as exc:  # RuntimeError: e.g. an unavailable --device
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    videos = collect_videos(args.inputs)
-    if not videos:
-        print(f"error: no video found in {args.inputs}.", file=sys.stderr)
         return 2
     videos, refused = refuse_truncated(videos, args.allow_truncated)
     try:

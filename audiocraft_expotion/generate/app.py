@@ -19,7 +19,9 @@ from ..data.feature_io import FeatureFileError
 from ..media.container import MediaError
 from ..utils.cli import ArgumentParser
 from .args import add_generator_args, generator_from_args
-from .pipeline import ExpotionGenerator
+
+if tp.TYPE_CHECKING:  # torch and audiocraft load with the model, once the options and the model name are checked
+    from .pipeline import ExpotionGenerator
 
 HOST = "127.0.0.1"
 PORTS_TRIED = 100
@@ -41,7 +43,7 @@ def free_port(start: int, host: str = HOST, tries: int = PORTS_TRIED) -> int:
     raise ValueError(f"no free port in {start}..{start + tries - 1} on {host}; pass another --port.")
 
 
-def build_demo(generator: ExpotionGenerator, workdir: tp.Union[str, Path]):
+def build_demo(generator: "ExpotionGenerator", workdir: tp.Union[str, Path]):
     """The gradio ``Blocks`` of the demo, generating with ``generator`` into sub-folders of ``workdir``."""
     import gradio as gr
 
@@ -90,6 +92,12 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="results (default: a temporary folder)")
     add_generator_args(parser)
     args = parser.parse_args(argv)
+    from .model_choice import resolve_model_name
+    try:
+        resolve_model_name(args.model)  # no torch: a wrong --model fails at once
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         import gradio  # noqa: F401
     except ImportError:

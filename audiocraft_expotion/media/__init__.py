@@ -17,7 +17,21 @@ module          what it does
 Importing this package (or any module in it) loads neither audiocraft, transformers, OpenCV nor
 torchvision: functions that need audiocraft or OpenCV import them when called.
 """
+import typing as tp
+from pathlib import Path
+
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
 """File suffixes (lower case) taken for videos when scanning folders."""
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a") + VIDEO_SUFFIXES
 """File suffixes (lower case) whose audio can be read (a video's audio track included)."""
+
+
+def collect_videos(inputs: tp.Sequence[tp.Union[str, Path]]) -> tp.List[Path]:
+    """Files as given, and the video files (by suffix) found recursively in folders, sorted, no repeats."""
+    videos: tp.List[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            videos.extend(sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES))
+        else:
+            videos.append(item)
+    return list(dict.fromkeys(videos))

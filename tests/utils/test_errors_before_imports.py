@@ -58,6 +58,7 @@ def xp_folder(tmp_path: Path) -> Path:
 
 GENERATE = "audiocraft_expotion.generate.__main__"
 EXPORT = "audiocraft_expotion.export"
+APP = "audiocraft_expotion.generate.app"
 
 
 @pytest.mark.parametrize("case, argv, expected", [
@@ -118,8 +119,10 @@ def test_export_names_an_unknown_signature_and_where_dora_looked(tmp_path):
      ["--extractor", "flow", "--extractor", "marlin", "--checkpoint", "marlin={tmp}/nope.pt", "{clip}"], "{tmp}/nope.pt"),
     ("zero threads", ["--extractor", "flow", "--threads", "0", "{clip}"], "expected an integer >= 1"),
     ("zero batch", ["--extractor", "flow", "--batch-size", "0", "{clip}"], "expected an integer >= 1"),
+    ("folder without videos", ["--extractor", "flow", "{tmp}/empty"], "no video found in {tmp}/empty."),
 ])
 def test_features_extract_reports_mistakes_before_importing_torch(clip, tmp_path, case, argv, expected):
+    (tmp_path / "empty").mkdir()
     names = {"tmp": str(tmp_path), "clip": str(clip)}
     outcome = run_main("audiocraft_expotion.features.cli",
                        ["extract", *[a.format(**names) for a in argv], "--out", str(tmp_path / "f")], cwd=tmp_path)
@@ -137,7 +140,14 @@ def test_build_manifest_reports_a_missing_folder_before_importing_audiocraft(tmp
     assert outcome.heavy == ""
 
 
-@pytest.mark.parametrize("module", [GENERATE, EXPORT])
+@pytest.mark.parametrize("module", [GENERATE, EXPORT, APP])
 def test_help_imports_neither_torch_nor_audiocraft(tmp_path, module):
     outcome = run_main(module, ["--help"], cwd=tmp_path)
     assert outcome.code == 0 and outcome.heavy == ""
+
+
+def test_web_demo_reports_a_missing_model_before_importing_torch(tmp_path):
+    outcome = run_main(APP, ["--model", str(tmp_path / "no_model")], cwd=tmp_path)
+    assert outcome.code == 2 and len(outcome.errors) == 1, outcome
+    assert outcome.errors[0].startswith(f"error: {tmp_path / 'no_model'}: no such model file or folder")
+    assert outcome.heavy == ""
