@@ -157,11 +157,12 @@ def read_video(path: tp.Union[str, Path], fps: tp.Union[None, float, tp.Sequence
     times: tp.List[float] = []
     all_times: tp.List[float] = []
     pending: tp.Optional[av.VideoFrame] = None
+    earliest = math.inf  # the earliest time of the frames decoded before ``pending``
     rotation = 0
 
-    def settle(frame: av.VideoFrame, next_time: float, earlier: tp.Sequence[float]) -> None:
+    def settle(frame: av.VideoFrame, next_time: float) -> None:
         """Keep ``frame`` if it is the earliest so far (held grid times show it) or a grid time shows it."""
-        if frame.time < min(earlier, default=math.inf) or keep.shown(frame.time, next_time):
+        if frame.time < earliest or keep.shown(frame.time, next_time):
             frames.append(_frame_rgb(frame, max_side))
             times.append(float(frame.time))
 
@@ -176,7 +177,8 @@ def read_video(path: tp.Union[str, Path], fps: tp.Union[None, float, tp.Sequence
                 all_times.append(float(frame.time))
                 rotation = int(frame.rotation or 0)
                 if pending is not None:
-                    settle(pending, float(frame.time), all_times[:-2])
+                    settle(pending, float(frame.time))
+                    earliest = min(earliest, float(pending.time))
                 pending = frame
         except av.error.FFmpegError as exc:
             if pending is None:
@@ -186,7 +188,7 @@ def read_video(path: tp.Union[str, Path], fps: tp.Union[None, float, tp.Sequence
             raise MediaError(f"{path}: video stream has zero decodable frames.")
         decoded = np.sort(np.asarray(all_times, dtype=np.float64))
         end = float(decoded[-1] + (np.median(np.diff(decoded)) if len(decoded) > 1 else nominal_step))
-        settle(pending, max(end, float(pending.time) + _EPS), all_times[:-1])
+        settle(pending, max(end, float(pending.time) + _EPS))
     order = np.argsort(times, kind="stable")
     return Video(frames=np.stack([frames[i] for i in order]), times=np.asarray(times, dtype=np.float64)[order],
                  end=end, path=path, rotation=rotation, source_frames=len(decoded),
