@@ -4,7 +4,6 @@ import math
 import typing as tp
 
 import torch
-from audiocraft.data.audio_utils import normalize_audio
 from tqdm import tqdm
 
 from ..data.feature_io import FeatureFile
@@ -28,7 +27,8 @@ def load_model(name: str, extractors: tp.Mapping[str, Extractor], device: tp.Opt
 def generate_music(model: ExpotionGen, prompt: str, features: tp.Mapping[str, FeatureFile], duration: float,
                    seed: int = 0, cfg_text: float = 3., cfg_visual: tp.Optional[float] = None,
                    progress: bool = True) -> torch.Tensor:
-    """Music for ``duration`` seconds of a video, peak-normalised.
+    """Music for ``duration`` seconds of a video, as the model made it: normalising is the writer's
+    (:func:`~audiocraft_expotion.media.wav.write_wav` with the config's ``generate.audio``).
 
     Tokens are generated up to the first frame boundary at or after ``duration`` (the model windows
     long durations itself) and the audio is cut to ``round(duration * sample_rate)`` samples.
@@ -51,5 +51,4 @@ def generate_music(model: ExpotionGen, prompt: str, features: tp.Mapping[str, Fe
                 wav = model.generate_with_video([prompt], face=features.get("face"), motion=features.get("motion"))
         finally:
             model.set_custom_progress_callback(None)
-    wav = wav[0, :, :seconds_to_frames(duration, model.sample_rate)].float().cpu()
-    return normalize_audio(wav, strategy="peak")
+    return wav[0, :, :seconds_to_frames(duration, model.sample_rate)].float().cpu()
