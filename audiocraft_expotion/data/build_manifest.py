@@ -46,7 +46,7 @@ from .clip_check import (DEFAULT_TOLERANCE, ClipCheckError, ClipReport, audio_du
 from .clip_info import ClipInfo, clip_info_path, relative_to_info, save_clip_info
 from .dataset_record import DatasetRecord, save_dataset_record
 from .extractor_record import ExtractorRecord
-from .feature_io import FEATURE_SUFFIX
+from .feature_io import FEATURE_SUFFIX, feature_file_name
 from .splits import AUTO, make_splits, parse_splits
 
 if tp.TYPE_CHECKING:  # audiocraft and torch are imported where used: wrong paths are reported before they load
@@ -117,7 +117,7 @@ def find_features(name: str, features_dir: Path, extractors: tp.Sequence[str]) -
     found = {path.name[len(name) + 1:-len(FEATURE_SUFFIX)]: path
              for path in sorted(features_dir.glob(f"{glob.escape(name)}.*{FEATURE_SUFFIX}"))}
     found = {extractor: path for extractor, path in found.items() if "." not in extractor}
-    return {**{e: features_dir / f"{name}.{e}{FEATURE_SUFFIX}" for e in extractors}, **found}
+    return {**{e: features_dir / feature_file_name(name, e) for e in extractors}, **found}
 
 
 def required_extractors(names: tp.Iterable[str], features_dir: Path, face_extractor: str,

@@ -31,6 +31,11 @@ if tp.TYPE_CHECKING:  # torch is imported when a tensor is asked for: checking f
 FEATURE_SUFFIX = ".npz"
 
 
+def feature_file_name(stem: str, extractor: str) -> str:
+    """``<stem>.<extractor>.npz``: the file name of a clip's features (video ``stem``, extractor name)."""
+    return f"{stem}.{extractor}{FEATURE_SUFFIX}"
+
+
 class FeatureFileError(ValueError):
     """A feature file is missing, unreadable or holds invalid features."""
 

@@ -58,6 +58,14 @@ DEFAULT_EXTRACTORS: tp.Dict[str, str] = {"face": "mediapipe_face", "motion": "fl
 """Extractor of each modality when neither the model nor the user names one (offline weights)."""
 SYNCHFORMER_TIMINGS = ("paper", "exact")
 """Times of the flattened Synchformer tokens (see :mod:`.synchformer`); here so that listing them imports no torch."""
+RAFT_WEIGHT_ENUMS = {"Raft_Small_Weights": "small", "Raft_Large_Weights": "large"}
+"""torchvision's RAFT weights enums and their model sizes: ``--checkpoint Raft_Small_Weights.C_T_V2`` names weights,
+not a file (see :mod:`.raft`); here so that checking a checkpoint argument imports no torch."""
+
+
+def is_raft_weights_name(weights: str) -> bool:
+    """Whether ``weights`` names torchvision RAFT weights (``Raft_Small_Weights.C_T_V2``, ...) rather than a file."""
+    return weights.split(".", 1)[0] in RAFT_WEIGHT_ENUMS
 
 
 def __getattr__(name: str) -> tp.Any:

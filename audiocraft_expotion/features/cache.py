@@ -23,7 +23,7 @@ import typing as tp
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..data.feature_io import FEATURE_SUFFIX, FeatureFile, FeatureFileError, load_features, save_features
+from ..data.feature_io import FeatureFile, FeatureFileError, feature_file_name, load_features, save_features
 from ..media.container import MediaError
 from .base import Extractor
 
@@ -64,7 +64,7 @@ class VideoIdentity:
 
 def feature_path(folder: tp.Union[str, Path], video: tp.Union[str, Path], extractor: Extractor) -> Path:
     """``FOLDER/<video stem>.<extractor name>.npz``."""
-    return Path(folder) / f"{Path(video).stem}.{extractor.name}{FEATURE_SUFFIX}"
+    return Path(folder) / feature_file_name(Path(video).stem, extractor.name)
 
 
 def check_names(videos: tp.Sequence[Path]) -> None:

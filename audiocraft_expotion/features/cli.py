@@ -14,7 +14,7 @@ from ..media import collect_videos
 from ..media.truncation import TruncatedMediaError, check_file_not_truncated
 from ..utils.cli import ArgumentParser, positive_int
 from ..utils.paths import check_output_folder
-from . import EXTRACTORS, PRETRAINED, SYNCHFORMER_TIMINGS, build_extractor
+from . import EXTRACTORS, PRETRAINED, SYNCHFORMER_TIMINGS, build_extractor, is_raft_weights_name
 
 if tp.TYPE_CHECKING:
     from .base import Extractor
@@ -95,7 +95,7 @@ def check_paths(args: argparse.Namespace) -> None:
         if not Path(item).exists():
             raise ValueError(f"{item}: no such video file or folder.")
     for name, weights in checkpoints_by_name(args.checkpoint, list(dict.fromkeys(args.extractor))).items():
-        if name != "raft" and not Path(weights).is_file():  # raft also takes torchvision weights names
+        if not is_raft_weights_name(weights) and not Path(weights).is_file():
             raise ValueError(f"{weights}: checkpoint file does not exist.")
     check_output_folder(args.out)
 

@@ -21,20 +21,20 @@ import torchvision
 from torch import nn
 from torchvision.models.optical_flow import Raft_Large_Weights, Raft_Small_Weights, raft_large, raft_small
 
+from ..media.video import Video
+from . import RAFT_WEIGHT_ENUMS, is_raft_weights_name
 from .base import Extractor
 from .checkpoint import CheckpointError, build_model, check_fits, state_checksum
 from .flow_cnn import CHANNELS, fixed_flow_cnn
 from .pairs import pair_features
-from ..media.video import Video
 
 RAFT_MODELS = {"small": raft_small, "large": raft_large}
-WEIGHT_ENUMS = {"Raft_Small_Weights": "small", "Raft_Large_Weights": "large"}
 
 
 def weights_name(weights: tp.Optional[tp.Union[str, Path]]) -> tp.Optional[tp.Union[Raft_Small_Weights,
                                                                                        Raft_Large_Weights]]:
     """The torchvision weights ``weights`` names (``Raft_Small_Weights.C_T_V2``, ...), or None for a file path."""
-    if weights is None or str(weights).split(".", 1)[0] not in WEIGHT_ENUMS:
+    if weights is None or not is_raft_weights_name(str(weights)):
         return None
     try:
         return torchvision.models.get_weight(str(weights))
@@ -77,7 +77,7 @@ class RaftExtractor(Extractor):
                  fps: float = 5., side: int = 256, flow_updates: int = 12, cnn_seed: int = 0, batch_size: int = 4,
                  device: str = "cpu"):
         named = weights_name(weights)
-        named_size = None if named is None else WEIGHT_ENUMS[type(named).__name__]
+        named_size = None if named is None else RAFT_WEIGHT_ENUMS[type(named).__name__]
         if model is not None and named_size is not None and model != named_size:
             raise ValueError(f"RAFT model {model!r} does not match the weights {weights} (a {named_size} model).")
         model = model or named_size or "small"
