@@ -122,12 +122,11 @@ class Trainer:
             params, lr = [emb.weight for emb in model.emb], 0.
         else:
             params, lr = [p for p in model.parameters() if p.requires_grad], 1e-5
-        self.params = params
+        for p in params:
+            p.requires_grad_(True)
         self.optimizer = torch.optim.AdamW(params, lr=lr)
 
     def __call__(self) -> None:
-        for p in self.params:
-            p.requires_grad_(True)
         out = self.model.compute_predictions(self.codes, self.attributes)
         torch.nn.functional.cross_entropy(out.logits[out.mask], self.codes[out.mask]).backward()
         self.optimizer.step()

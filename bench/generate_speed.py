@@ -23,7 +23,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 import typing as tp
 
 import torch
@@ -35,6 +34,7 @@ from audiocraft_expotion.models.expotion_gen import ExpotionGen
 from audiocraft_expotion.models.loaders import VisualSpec, load_fresh, without_expotion
 from audiocraft_expotion.modules.conditions import FeatureSequence, VisualCondition, with_visual
 from audiocraft_expotion.utils.threads import configure_threads
+from adaptor_overhead import timed  # bench/ is the script's folder: one timing rule (device synchronised)
 
 FEATURE_FPS = 10.
 SPEC = VisualSpec(face_dim=317, motion_dim=21)
@@ -80,16 +80,14 @@ def worker(kind: str, length: float, repeats: int, device: str) -> tp.Dict[str, 
     rss_loaded = peak_rss_mib()
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
-    times = []
+    times, outputs = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
         if kind == "vanilla":
-            audio = model.generate([PROMPT])
+            times.append(timed(lambda: outputs.append(model.generate([PROMPT])), device)[0])
         else:
-            audio = model.generate_with_video([PROMPT], face=face, motion=motion)
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
+            times.append(timed(lambda: outputs.append(model.generate_with_video([PROMPT], face=face, motion=motion)),
+                               device)[0])
+    audio = outputs[-1]
     gpu = torch.cuda.max_memory_allocated() / 2 ** 20 if device.startswith("cuda") else None
     return {"seconds": times, "rss_loaded_mib": rss_loaded, "rss_peak_mib": peak_rss_mib(), "gpu_peak_mib": gpu,
             "samples": int(audio.shape[-1])}
@@ -121,9 +119,9 @@ def time_small_lm(device: str, seconds: float, repeats: int) -> tp.Dict[str, tp.
     for _ in range(repeats):
         for kind in KINDS:
             torch.manual_seed(0)
-            start = time.perf_counter()
-            models[kind].generate(None, attributes[kind], max_gen_len=steps, use_sampling=True, top_k=250, cfg_coef=3.)
-            times[kind].append(time.perf_counter() - start)
+            times[kind].append(timed(lambda: models[kind].generate(None, attributes[kind], max_gen_len=steps,
+                                                                   use_sampling=True, top_k=250, cfg_coef=3.),
+                                     device)[0])
     return times
 
 
