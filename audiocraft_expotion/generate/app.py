@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 
 from ..data.clip_info import GENERIC_PROMPT
-from ..data.feature_io import FeatureFileError
 from ..media.container import MediaError
 from ..utils.cli import ArgumentParser
 from .args import add_generator_args, generator_from_args
@@ -56,8 +55,8 @@ def build_demo(generator: "ExpotionGenerator", workdir: tp.Union[str, Path]):
         job = workdir / uuid.uuid4().hex
         try:
             result = generator(video, prompt.strip() or GENERIC_PROMPT, job / f"{Path(video).stem}_expotion.mp4",
-                               seed=int(seed), cache=job, cfg_text=guidance)
-        except (MediaError, FeatureFileError, ValueError) as exc:
+                               seed=int(seed), cfg_text=guidance)  # no feature cache: each upload is new
+        except (MediaError, ValueError) as exc:  # FeatureFileError is a ValueError
             raise gr.Error(str(exc).replace(str(Path(video).parent) + "/", "")) from exc
         return str(result.video), str(result.plot), str(result.wav)
 
