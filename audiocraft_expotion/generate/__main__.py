@@ -57,13 +57,12 @@ def main(argv: tp.Optional[tp.Sequence[str]] = None) -> int:
             from .example import write_example_video
             print(f"example video: {write_example_video(EXAMPLE_VIDEO)} (matplotlib's public-domain photo "
                   "of Grace Hopper, moving in two bursts)", flush=True)
-        check_input(video, output, args.allow_truncated)
+        info = check_input(video, output, args.allow_truncated)
         check_output_folder(cache)
         generator = generator_from_args(args)
         if generator.notice:
             print(generator.notice, flush=True)
-        result = generator(video, args.prompt, output, seed=args.seed, cache=cache,
-                           progress=not args.quiet, allow_truncated=args.allow_truncated)
+        result = generator.generate(info, args.prompt, output, seed=args.seed, cache=cache, progress=not args.quiet)
     except (MediaError, ValueError) as exc:  # FeatureFileError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ from pathlib import Path
 from ..features import Extractor
 from ..features.video_features import video_features
 from ..media.mux import write_music_video
+from ..media.probe import VideoInfo
 from ..media.wav import write_wav
 from ..models.music import generate_music
 from ..resources import generate_audio_settings
@@ -72,17 +73,24 @@ class ExpotionGenerator:
     def __call__(self, video: tp.Union[str, Path], prompt: str, output: tp.Union[str, Path], seed: int = 0,
                  cache: tp.Optional[tp.Union[str, Path]] = None, progress: bool = True,
                  allow_truncated: bool = False, cfg_text: tp.Optional[float] = None) -> MusicVideo:
-        """Write ``output`` (``.mp4``) and, next to it, the ``.wav`` and ``.png`` for ``video``.
-
-        ``cfg_text`` overrides the generator's text guidance for this video.
-
-        Every file is written to a temporary file in its folder and renamed into place; the input
-        video is never written.
+        """Write ``output`` (``.mp4``) and, next to it, the ``.wav`` and ``.png`` for ``video``: the
+        checks of :func:`check_input`, then :meth:`generate`.
 
         Raises:
             MediaError, ValueError: see :func:`check_input`.
         """
-        info = check_input(video, output, allow_truncated)
+        return self.generate(check_input(video, output, allow_truncated), prompt, output, seed, cache, progress,
+                             cfg_text)
+
+    def generate(self, info: VideoInfo, prompt: str, output: tp.Union[str, Path], seed: int = 0,
+                 cache: tp.Optional[tp.Union[str, Path]] = None, progress: bool = True,
+                 cfg_text: tp.Optional[float] = None) -> MusicVideo:
+        """Write ``output`` and its ``.wav`` and ``.png`` for the video ``info`` that :func:`check_input`
+        returned for this ``output`` (the CLI checks before it loads the model, and checks once).
+
+        ``cfg_text`` overrides the generator's text guidance for this video. Every file is written to a
+        temporary file in its folder and renamed into place; the input video is never written.
+        """
         mp4, wav_path, plot_path = output_files(output)
         features = video_features(info.path, self.extractors, cache, progress)
         cfg_text = self.cfg_text if cfg_text is None else cfg_text

@@ -8,6 +8,7 @@ import av
 import pytest
 import soundfile
 
+from audiocraft_expotion.generate import input_checks
 from audiocraft_expotion.generate.__main__ import main
 from audiocraft_expotion.media.probe import probe_video
 
@@ -35,12 +36,15 @@ def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("name", ["owl_clip3.mp4",
                                   pytest.param("rabbit_clip2.mp4", marks=pytest.mark.slow),
                                   pytest.param("monkey_clip18.mp4", marks=pytest.mark.slow)])
-def test_cli_makes_music_video(real_videos, tmp_path, capsys, name):
+def test_cli_makes_music_video(real_videos, tmp_path, capsys, monkeypatch, name):
     video = real_videos[name]
     out = tmp_path / "out" / f"{video.stem}.mp4"
+    probed = []
+    monkeypatch.setattr(input_checks, "probe_video", lambda path: probed.append(path) or probe_video(path))
     assert main([str(video), "--prompt", "upbeat jazz", "-o", str(out), "--quiet", "--model", "tiny",
                  "--cache", str(tmp_path / "cache")]) == 0
     assert "UNTRAINED" in capsys.readouterr().out
+    assert probed == [video]  # the input is checked once, before the model loads
     source = probe_video(video)
     frame = (source.end - source.start) / source.num_frames
     with av.open(str(out)) as container:
