@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from audiocraft_expotion.data.build_manifest import build_manifest  # noqa: E402
-from audiocraft_expotion.data.feature_io import FeatureFile, save_features  # noqa: E402
+from audiocraft_expotion.data.feature_io import FeatureFile, feature_file_name, save_features  # noqa: E402
 from audiocraft_expotion.data.video_music_dataset import build_expotion_dataset  # noqa: E402
 from audiocraft_expotion.export import export  # noqa: E402
 from audiocraft_expotion.models.loaders import load_checkpoint  # noqa: E402
@@ -72,7 +72,7 @@ def write_clip(out: Path, name: str, duration: float, rng: np.random.Generator) 
     frames = np.arange(math.ceil(duration * FPS)) / FPS
     features = 0.05 * rng.standard_normal((len(frames), MOTION_DIM))
     features[:, 0] = [float(any(s - 0.5 / FPS <= f < s + BURST_SECONDS for s in times)) for f in frames]
-    save_features(out / "features" / f"{name}.{EXTRACTOR}.npz",
+    save_features(out / "features" / feature_file_name(name, EXTRACTOR),
                   FeatureFile(features.astype(np.float32), FPS, meta={"extractor": EXTRACTOR, "version": "1",
                                                                       "modality": "motion", "synthetic": True}))
 

@@ -27,7 +27,7 @@ from ..modules.temporal import interpolate_features
 from ..utils.atomic import atomic_write_bytes
 from ..utils.cli import ArgumentParser
 from .build_manifest import Manifest, build_manifest
-from .feature_io import FeatureFile, save_features
+from .feature_io import FeatureFile, feature_file_name, save_features
 
 NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SPLITS = "train=0.5,valid=0.2,evaluate=0.15,generate=0.15"
@@ -126,7 +126,7 @@ def write_clip(out: Path, name: str, cfg: SyntheticConfig, rng: np.random.Genera
     for extractor, modality, features, fps in ((cfg.face_extractor, "face", face, cfg.face_fps),
                                                (cfg.motion_extractor, "motion", motion, cfg.motion_fps),
                                                (cfg.flow_extractor, "motion", flow, cfg.flow_fps)):
-        save_features(out / "features" / f"{name}.{extractor}.npz",
+        save_features(out / "features" / feature_file_name(name, extractor),
                       FeatureFile(features, fps, meta={"extractor": extractor, "modality": modality,
                                                        "synthetic": True}))
     bpm = 70 + 100 * float(energy(np.linspace(0, cfg.duration, 100)).mean())

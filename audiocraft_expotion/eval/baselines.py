@@ -154,10 +154,11 @@ def generate_system(system: System, clips: tp.Sequence[Clip], out_dir: Path, *, 
                           prompt=system.prompt)
     if not all(report.ok for report in reports):
         raise ClipCheckError(reports)
+    audio_settings = generate_audio_settings()
     for clip in tqdm(todo, desc=system.name):
         wav = generate_music(model, tp.cast(str, clip.info.prompt(system.prompt)), visual_inputs(model, clip, used),
                              clip.duration, seed, cfg_text, cfg_visual, progress=False)
-        write_wav(out_dir / f"{clip.info.name}.wav", wav, model.sample_rate, **generate_audio_settings())
+        write_wav(out_dir / f"{clip.info.name}.wav", wav, model.sample_rate, **audio_settings)
 
 
 def parse_args(argv: tp.Optional[tp.Sequence[str]] = None) -> argparse.Namespace:

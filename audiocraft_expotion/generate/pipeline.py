@@ -60,6 +60,7 @@ class ExpotionGenerator:
                 f"RANDOM-WEIGHT {', '.join(random_extractors).upper()}"))
         self.cfg_text = cfg_text
         self.cfg_visual = cfg_visual
+        self.audio_settings = generate_audio_settings()  # the wav normalisation, read once from the config
 
     @property
     def notice(self) -> str:
@@ -96,7 +97,7 @@ class ExpotionGenerator:
         cfg_text = self.cfg_text if cfg_text is None else cfg_text
         wav = generate_music(self.model, prompt, features, info.end, seed, cfg_text, self.cfg_visual,
                              progress).numpy()
-        wav = write_wav(wav_path, wav, self.model.sample_rate, **generate_audio_settings())
+        wav = write_wav(wav_path, wav, self.model.sample_rate, **self.audio_settings)
         copied = write_music_video(info.path, wav, self.model.sample_rate, mp4)
         plot_generation(features, wav, self.model.sample_rate, plot_path, self.plot_title(info.path.name, prompt, seed))
         return MusicVideo(video=mp4, wav=wav_path, plot=plot_path, duration=info.end, picture_copied=copied)
